@@ -1,0 +1,35 @@
+// `mlpsrun describe NAME`: the option schema of a plugin, whatever its kind.
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "plugin/plugin_report.hpp"
+#include "util/errors.hpp"
+
+namespace mlps::core {
+
+int describeCommand(const std::string &name, const std::vector<std::string> &pluginPaths) {
+    PluginRegistry registry(pluginSearchPath(pluginPaths, {}));
+    // A name can be both a benchmark and a tier: describe every kind that has it.
+    bool found = false;
+    std::string firstError;
+    for (uint32_t kind : {MLPS_KIND_BENCHMARK, MLPS_KIND_TIER}) {
+        try {
+            const LoadedPlugin &plugin = registry.resolve(kind, name);
+            if (found) {
+                std::cout << '\n';
+            }
+            printDescribe(plugin, std::cout);
+            found = true;
+        } catch (const PluginError &e) {
+            if (firstError.empty()) {
+                firstError = e.what();
+            }
+        }
+    }
+    if (!found) {
+        throw PluginError(firstError);
+    }
+    return 0;
+}
+
+} // namespace mlps::core

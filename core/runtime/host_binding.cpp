@@ -1,0 +1,219 @@
+#include "runtime/host_binding.hpp"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "results/metrics_json.hpp"
+#include "runtime/run_context.hpp"
+#include "util/log.hpp"
+
+namespace mlps::core {
+
+namespace {
+
+HostBinding &self(void *ctx) { return *static_cast<HostBinding *>(ctx); }
+
+void hostLog(void *ctx, int32_t level, const char *message) {
+    const auto lvl = static_cast<LogLevel>(level < 0 ? 0 : (level > 3 ? 3 : level));
+    Logger::instance().log(lvl, self(ctx).label(), message != nullptr ? message : "");
+}
+
+uint64_t hostNow(void * /*ctx*/) { return monotonicNs(); }
+
+mlps_status hostRunInfo(void *ctx, mlps_run_info *out) {
+    if (out == nullptr) {
+        return MLPS_E_INVALID;
+    }
+    RunContext &run = self(ctx).run();
+    mlps_run_info info{};
+    info.struct_size = sizeof info;
+    info.rank = run.comm.rank();
+    info.world_size = run.comm.size();
+    info.seed = run.spec.run.seed;
+    info.duration_ns = run.spec.run.durationNs;
+    info.warmup_ns = run.spec.run.warmupNs;
+    info.timed_start_ns = run.timedStartNs();
+    info.timed_end_ns = run.timedEndNs();
+    info.run_id = run.runId.c_str();
+    info.results_dir = run.resultsDir.empty() ? nullptr : run.resultsDir.c_str();
+    // An older plugin's struct may be shorter: copy only what it has room for.
+    const size_t n = out->struct_size < sizeof info ? out->struct_size : sizeof info;
+    std::memcpy(out, &info, n);
+    out->struct_size = static_cast<uint32_t>(n);
+    return MLPS_OK;
+}
+
+mlps_status hostBarrier(void *ctx) {
+    self(ctx).run().comm.barrier();
+    return MLPS_OK;
+}
+
+mlps_status hostAllreduce(void *ctx, uint64_t *values, uint32_t n, int32_t op) {
+    if (values == nullptr && n != 0) {
+        return MLPS_E_INVALID;
+    }
+    if (op != MLPS_REDUCE_SUM && op != MLPS_REDUCE_MIN && op != MLPS_REDUCE_MAX) {
+        return MLPS_E_INVALID;
+    }
+    self(ctx).run().comm.allreduceU64(values, n, op);
+    return MLPS_OK;
+}
+
+mlps_status hostMetricRegister(
+    void *ctx, const char *name, int32_t kind, const char *unit, mlps_metric_id *id) {
+    if (name == nullptr || id == nullptr ||
+        (kind != MLPS_METRIC_HISTOGRAM && kind != MLPS_METRIC_COUNTER)) {
+        return MLPS_E_INVALID;
+    }
+    try {
+        *id = self(ctx).run().metrics.registerMetric(
+            name, static_cast<MetricKind>(kind), unit != nullptr ? unit : "");
+        return MLPS_OK;
+    } catch (const std::exception &e) {
+        Logger::instance().log(LogLevel::Error, self(ctx).label(), e.what());
+        return MLPS_E_INVALID;
+    }
+}
+
+void hostMetricRecord(void *ctx, mlps_metric_id id, uint64_t value) {
+    self(ctx).run().metrics.record(id, value);
+}
+
+mlps_status hostMetricRead(void *ctx, mlps_metric_id id, mlps_metric_summary *out) {
+    RunContext &run = self(ctx).run();
+    const auto infos = run.metrics.list();
+    if (out == nullptr || id >= infos.size()) {
+        return MLPS_E_INVALID;
+    }
+    const MetricsSnapshot snapshot = run.reportMetrics();
+    fillMetricSummary(snapshot.values.at(id), infos[id].kind, run.timedSeconds(), out);
+    return MLPS_OK;
+}
+
+int32_t hostShouldStop(void *ctx) { return self(ctx).run().shouldStop() ? 1 : 0; }
+
+void hostProgress(void *ctx, uint64_t done, uint64_t total, const char *text) {
+    self(ctx).run().setProgress(done, total, text);
+}
+
+uint32_t hostTierCount(void *ctx) {
+    return static_cast<uint32_t>(self(ctx).run().tiers.size());
+}
+
+mlps_status hostTierGet(void *ctx, uint32_t index, mlps_tier_ref *out) {
+    RunContext &run = self(ctx).run();
+    if (out == nullptr || index >= run.tiers.size() || run.tiers[index].self == nullptr) {
+        return MLPS_E_INVALID;
+    }
+    const TierInstance &tier = run.tiers[index];
+    mlps_tier_ref ref{};
+    ref.struct_size = sizeof ref;
+    ref.index = index;
+    ref.name = tier.spec.name.c_str();
+    ref.plugin = tier.plugin->descriptor->name;
+    ref.self = tier.self;
+    ref.ops = tier.plugin->tierOps();
+    const size_t n = out->struct_size < sizeof ref ? out->struct_size : sizeof ref;
+    std::memcpy(out, &ref, n);
+    out->struct_size = static_cast<uint32_t>(n);
+    return MLPS_OK;
+}
+
+mlps_status hostTierSpec(void *ctx, uint32_t index, mlps_tier_spec *out) {
+    RunContext &run = self(ctx).run();
+    if (out == nullptr || index >= run.tiers.size()) {
+        return MLPS_E_INVALID;
+    }
+    const TierInstance &tier = run.tiers[index];
+    mlps_tier_spec spec{};
+    spec.struct_size = sizeof spec;
+    spec.index = index;
+    spec.name = tier.spec.name.c_str();
+    spec.plugin = tier.plugin->descriptor->name;
+    spec.capacity_bytes = tier.spec.capacityBytes;
+    spec.caps = tier.plugin->descriptor->caps;
+    const size_t n = out->struct_size < sizeof spec ? out->struct_size : sizeof spec;
+    std::memcpy(out, &spec, n);
+    out->struct_size = static_cast<uint32_t>(n);
+    return MLPS_OK;
+}
+
+// A tier's own allocator when it has one (pinned or device memory), else aligned host memory.
+bool tierAllocates(const TierInstance &tier) {
+    const mlps_tier_ops *ops = tier.plugin->tierOps();
+    return tier.self != nullptr && (tier.plugin->descriptor->caps & MLPS_TIER_CAP_BUFFER_ALLOC) &&
+           MLPS_HAS_FIELD(ops, mlps_tier_ops, buffer_alloc) && ops->buffer_alloc != nullptr &&
+           ops->buffer_free != nullptr;
+}
+
+uint64_t tierAlignment(const TierInstance &tier) {
+    constexpr uint64_t kDefaultAlignment = 4096; // page: right for O_DIRECT and cheap for DRAM
+    if (tier.self == nullptr) {
+        return kDefaultAlignment;
+    }
+    mlps_tier_info info{};
+    info.struct_size = sizeof info;
+    if (tier.plugin->tierOps()->info(tier.self, &info) != MLPS_OK || info.alignment == 0) {
+        return kDefaultAlignment;
+    }
+    return info.alignment > kDefaultAlignment ? info.alignment : kDefaultAlignment;
+}
+
+mlps_status hostBufferAlloc(void *ctx, uint32_t index, uint64_t size, void **buf) {
+    RunContext &run = self(ctx).run();
+    if (buf == nullptr || index >= run.tiers.size()) {
+        return MLPS_E_INVALID;
+    }
+    const TierInstance &tier = run.tiers[index];
+    if (tierAllocates(tier)) {
+        mlps_error err{};
+        const mlps_status st = tier.plugin->tierOps()->buffer_alloc(tier.self, size, buf, &err);
+        if (st < 0) {
+            Logger::instance().log(LogLevel::Error, self(ctx).label(), err.message);
+        }
+        return st;
+    }
+    const uint64_t alignment = tierAlignment(tier);
+    const uint64_t rounded = size == 0 ? alignment : (size + alignment - 1) / alignment * alignment;
+    *buf = std::aligned_alloc(alignment, rounded);
+    return *buf != nullptr ? MLPS_OK : MLPS_E_NO_MEMORY;
+}
+
+void hostBufferFree(void *ctx, uint32_t index, void *buf, uint64_t size) {
+    RunContext &run = self(ctx).run();
+    if (buf == nullptr || index >= run.tiers.size()) {
+        return;
+    }
+    const TierInstance &tier = run.tiers[index];
+    if (tierAllocates(tier)) {
+        tier.plugin->tierOps()->buffer_free(tier.self, buf, size);
+    } else {
+        std::free(buf);
+    }
+}
+
+} // namespace
+
+HostBinding::HostBinding(RunContext &run, std::string label) : run_(run), label_(std::move(label)) {
+    api_.struct_size = sizeof api_;
+    api_.abi_major = MLPS_ABI_MAJOR;
+    api_.abi_minor = MLPS_ABI_MINOR;
+    api_.ctx = this;
+    api_.log = hostLog;
+    api_.now_ns = hostNow;
+    api_.run_info = hostRunInfo;
+    api_.barrier = hostBarrier;
+    api_.allreduce_u64 = hostAllreduce;
+    api_.metric_register = hostMetricRegister;
+    api_.metric_record = hostMetricRecord;
+    api_.metric_read = hostMetricRead;
+    api_.should_stop = hostShouldStop;
+    api_.progress = hostProgress;
+    api_.tier_count = hostTierCount;
+    api_.tier_get = hostTierGet;
+    api_.tier_spec = hostTierSpec;
+    api_.buffer_alloc = hostBufferAlloc;
+    api_.buffer_free = hostBufferFree;
+}
+
+} // namespace mlps::core

@@ -1,0 +1,64 @@
+// One run of a spec on this rank: resolve plugins and options (nothing is created before that
+// succeeds), then create the tiers and the benchmark, run the phases, and write the results
+// folder (summary.json, spec.resolved.yaml, timeseries.h5, run.log) — also, marked partial,
+// when the run fails or is interrupted.
+#pragma once
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "plugin/plugin_registry.hpp"
+#include "runtime/comm.hpp"
+#include "runtime/run_context.hpp"
+#include "spec/run_spec.hpp"
+
+namespace mlps::core {
+
+enum class ProgressMode { Auto, On, Off };
+
+struct RunOptions {
+    std::vector<std::string> pluginPaths; // --plugin-path
+    ProgressMode progress = ProgressMode::Auto;
+    bool quiet = false; // no human summary on stdout (the summary.json path is still printed)
+};
+
+class Runner {
+public:
+    Runner(RunSpec spec, RunOptions options, Comm &comm, std::string runId);
+    ~Runner();
+
+    // Loads the plugins the spec names and validates every option. Throws ConfigError /
+    // PluginError. Called by validate, --dry-run and execute().
+    void resolve();
+    // Prints what a run would do; creates nothing.
+    void printPlan(std::ostream &out);
+    // Runs; returns the exit code. Setup failures before the results folder exists throw.
+    int execute();
+
+    const std::string &resultsDir() const { return context_.resultsDir; }
+    const RunSpec &spec() const { return spec_; }
+
+private:
+    struct Outcome;
+    void createTiers();
+    void destroyAll() noexcept;
+    void runPhases(Outcome &outcome);
+    std::string benchmarkPlan();
+    std::string resultsFolder() const;
+
+    RunSpec spec_;
+    RunOptions options_;
+    RunContext context_;
+    std::unique_ptr<PluginRegistry> registry_;
+    const LoadedPlugin *benchmark_ = nullptr;
+    ResolvedOptions benchmarkOptions_;
+    std::unique_ptr<class HostBinding> benchmarkHost_;
+    void *benchmarkSelf_ = nullptr;
+};
+
+// "20261127-024501-3fa2": sortable, unique enough for one results folder.
+std::string newRunId();
+
+} // namespace mlps::core
