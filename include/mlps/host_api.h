@@ -40,7 +40,7 @@ enum mlps_metric_kind {
 typedef uint32_t mlps_metric_id;
 
 /* A merged metric as read back for the report. Percentiles are exact to the histogram bucket
- * (relative error <= 1/128, see share/doc/results.md). For counters only `sum` is meaningful,
+ * (relative error <= 1/128, see share/doc/histograms.md). For counters only `sum` is meaningful,
  * with `rate_per_s` = sum over the timed window. */
 struct mlps_metric_summary {
     uint32_t struct_size;
