@@ -23,9 +23,10 @@ RunSpec loadSpec(const RunCommandOptions &options, const Comm &comm, const std::
     expand.host = hostName();
     expand.runId = runId;
     expand.tmpdir = tempDir();
-    RunSpec spec = options.specPath.empty()
-                       ? loadSpecText(defaultSpecText(), kDefaultSpecName, options.overrides, expand)
-                       : loadSpecFile(options.specPath, options.overrides, expand);
+    RunSpec spec =
+        options.specPath.empty()
+            ? loadSpecText(defaultSpecText(), kDefaultSpecName, options.overrides, expand)
+            : loadSpecFile(options.specPath, options.overrides, expand);
     if (!options.resultsDir.empty()) {
         spec.run.resultsDir = options.resultsDir;
         spec.root["run"]["results_dir"] = options.resultsDir;
@@ -66,6 +67,8 @@ int validateCommand(const RunCommandOptions &options) {
     return 0;
 }
 
-const char *defaultSpecText() { return kEmbeddedDefaultSpec; }
+const char *defaultSpecText() {
+    return kEmbeddedDefaultSpec;
+}
 
 } // namespace mlps::core

@@ -8,7 +8,7 @@
 namespace mlps::core {
 
 struct RunCommandOptions {
-    std::string specPath; // empty: the embedded default spec
+    std::string specPath;               // empty: the embedded default spec
     std::vector<std::string> overrides; // --set
     std::vector<std::string> pluginPaths;
     std::string resultsDir;

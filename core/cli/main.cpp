@@ -1,8 +1,8 @@
 // mlpsrun: the command line. Parsing is CLI11's; every error of the core's hierarchy is caught
 // here, once, and turned into one message and a documented exit code (DESIGN.md §6).
+#include <CLI/CLI.hpp>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <mlps/plugin_abi.h>
 
 #include "build_config.hpp"
@@ -35,9 +35,8 @@ void addRunOptions(CLI::App *cmd, RunCommandOptions &options, bool forRun) {
                     "tiers[0].capacity=1GiB, tiers.fast.options.emulate.bandwidth=10GB/s")
         ->type_name("KEY=VALUE")
         ->allow_extra_args(false);
-    cmd->add_option("--plugin-path",
-                    options.pluginPaths,
-                    "Look for plugins in DIR first (repeatable)")
+    cmd->add_option(
+           "--plugin-path", options.pluginPaths, "Look for plugins in DIR first (repeatable)")
         ->type_name("DIR")
         ->allow_extra_args(false);
     if (forRun) {
@@ -51,8 +50,10 @@ void addRunOptions(CLI::App *cmd, RunCommandOptions &options, bool forRun) {
                       "nothing");
         auto *progress = cmd->add_flag(
             "--progress", options.progress, "Show the live progress line even when not on a TTY");
-        auto *quiet = cmd->add_flag(
-            "-q,--quiet", options.quiet, "No progress line and no summary; print the path of summary.json");
+        auto *quiet =
+            cmd->add_flag("-q,--quiet",
+                          options.quiet,
+                          "No progress line and no summary; print the path of summary.json");
         progress->excludes(quiet);
     }
 }
@@ -86,7 +87,8 @@ int main(int argc, char **argv) {
     std::vector<std::string> listPaths;
     auto *list = plugins->add_subcommand(
         "list", "Every plugin found: name, kind, version, ABI, capabilities, path");
-    list->add_option("--plugin-path", listPaths, "Look in DIR first (repeatable)")->type_name("DIR");
+    list->add_option("--plugin-path", listPaths, "Look in DIR first (repeatable)")
+        ->type_name("DIR");
     std::string inspectFile;
     auto *inspect = plugins->add_subcommand("inspect", "Load one .so and show what it declares");
     inspect->add_option("FILE", inspectFile, "A plugin file (.so)")->required();

@@ -5,7 +5,7 @@ namespace mlps::core {
 namespace {
 
 class SingleRankComm final : public Comm {
-public:
+  public:
     uint32_t rank() const override { return 0; }
     uint32_t size() const override { return 1; }
     uint32_t localRank() const override { return 0; }
@@ -15,6 +15,8 @@ public:
 
 } // namespace
 
-std::unique_ptr<Comm> Comm::createWorld() { return std::make_unique<SingleRankComm>(); }
+std::unique_ptr<Comm> Comm::createWorld() {
+    return std::make_unique<SingleRankComm>();
+}
 
 } // namespace mlps::core

@@ -8,7 +8,7 @@
 namespace mlps::core {
 
 class Comm {
-public:
+  public:
     virtual ~Comm() = default;
     virtual uint32_t rank() const = 0;
     virtual uint32_t size() const = 0;

@@ -11,14 +11,18 @@ namespace mlps::core {
 
 namespace {
 
-HostBinding &self(void *ctx) { return *static_cast<HostBinding *>(ctx); }
+HostBinding &self(void *ctx) {
+    return *static_cast<HostBinding *>(ctx);
+}
 
 void hostLog(void *ctx, int32_t level, const char *message) {
     const auto lvl = static_cast<LogLevel>(level < 0 ? 0 : (level > 3 ? 3 : level));
     Logger::instance().log(lvl, self(ctx).label(), message != nullptr ? message : "");
 }
 
-uint64_t hostNow(void * /*ctx*/) { return monotonicNs(); }
+uint64_t hostNow(void * /*ctx*/) {
+    return monotonicNs();
+}
 
 mlps_status hostRunInfo(void *ctx, mlps_run_info *out) {
     if (out == nullptr) {
@@ -90,7 +94,9 @@ mlps_status hostMetricRead(void *ctx, mlps_metric_id id, mlps_metric_summary *ou
     return MLPS_OK;
 }
 
-int32_t hostShouldStop(void *ctx) { return self(ctx).run().shouldStop() ? 1 : 0; }
+int32_t hostShouldStop(void *ctx) {
+    return self(ctx).run().shouldStop() ? 1 : 0;
+}
 
 void hostProgress(void *ctx, uint64_t done, uint64_t total, const char *text) {
     self(ctx).run().setProgress(done, total, text);

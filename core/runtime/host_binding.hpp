@@ -11,7 +11,7 @@ namespace mlps::core {
 class RunContext;
 
 class HostBinding {
-public:
+  public:
     HostBinding(RunContext &run, std::string label);
     HostBinding(const HostBinding &) = delete;
     HostBinding &operator=(const HostBinding &) = delete;
@@ -20,7 +20,7 @@ public:
     RunContext &run() { return run_; }
     const std::string &label() const { return label_; }
 
-private:
+  private:
     RunContext &run_;
     std::string label_; // "tierbench", "tier fast (dram)"
     mlps_host_api api_{};

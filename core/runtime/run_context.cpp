@@ -22,7 +22,9 @@ double RunContext::timedSeconds() const noexcept {
     return static_cast<double>(end - start) / 1e9;
 }
 
-void RunContext::setFinalMetrics(MetricsSnapshot merged) { final_ = std::move(merged); }
+void RunContext::setFinalMetrics(MetricsSnapshot merged) {
+    final_ = std::move(merged);
+}
 
 MetricsSnapshot RunContext::reportMetrics() const {
     return final_ ? *final_ : metrics.snapshot(monotonicNs());

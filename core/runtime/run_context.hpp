@@ -34,7 +34,7 @@ struct TierInstance {
 };
 
 class RunContext {
-public:
+  public:
     RunContext(const RunSpec &spec, Comm &comm, std::string runId);
 
     const RunSpec &spec;
@@ -76,7 +76,7 @@ public:
     };
     Progress progress() const;
 
-private:
+  private:
     std::atomic<uint32_t> phase_{MLPS_PHASE_PREPARE};
     std::atomic<uint64_t> deadlineNs_{0};
     std::atomic<bool> abort_{false};

@@ -124,8 +124,9 @@ void printMetrics(const nlohmann::json &metrics, std::ostream &out) {
 
 void printHumanSummary(const nlohmann::json &summary, std::ostream &out) {
     const auto &timing = summary.at("timing");
-    out << "\n" << summary.value("benchmark_name", "?") << " run " << summary.value("run_id", "?")
-        << ": " << summary.value("status", "?");
+    out << "\n"
+        << summary.value("benchmark_name", "?") << " run " << summary.value("run_id", "?") << ": "
+        << summary.value("status", "?");
     if (summary.value("partial", false)) {
         out << " (partial results)";
     }

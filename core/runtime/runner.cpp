@@ -56,9 +56,12 @@ std::string newRunId() {
 }
 
 Runner::Runner(RunSpec spec, RunOptions options, Comm &comm, std::string runId)
-    : spec_(std::move(spec)), options_(std::move(options)), context_(spec_, comm, std::move(runId)) {}
+    : spec_(std::move(spec)), options_(std::move(options)),
+      context_(spec_, comm, std::move(runId)) {}
 
-Runner::~Runner() { destroyAll(); }
+Runner::~Runner() {
+    destroyAll();
+}
 
 namespace {
 
@@ -133,7 +136,8 @@ std::string Runner::benchmarkPlan() {
                             static_cast<std::string *>(ctx)->append(data, len);
                         }};
     mlps_error err{};
-    const mlps_status st = ops->plan(benchmarkHost_->api(), benchmarkOptions_.config(), &sink, &err);
+    const mlps_status st =
+        ops->plan(benchmarkHost_->api(), benchmarkOptions_.config(), &sink, &err);
     if (st < 0) {
         throw ConfigError(spec_.sourceName + ": benchmark '" + benchmark_->name() +
                           "' rejected the options: " + describeFailure(err, st));
@@ -164,8 +168,7 @@ void Runner::printPlan(std::ostream &out) {
     const std::string plan = benchmarkPlan();
     if (!plan.empty()) {
         nlohmann::json parsed = nlohmann::json::parse(plan, nullptr, false);
-        out << "  benchmark plan:\n"
-            << (parsed.is_discarded() ? plan : parsed.dump(4)) << "\n";
+        out << "  benchmark plan:\n" << (parsed.is_discarded() ? plan : parsed.dump(4)) << "\n";
     }
 }
 
@@ -268,8 +271,7 @@ int Runner::execute() {
         std::ofstream resolved(context_.resultsDir + "/spec.resolved.yaml");
         YAML::Emitter emitter;
         emitter << spec_.root;
-        resolved << "# resolved from " << spec_.sourceName << " (run " << context_.runId
-                 << ")\n"
+        resolved << "# resolved from " << spec_.sourceName << " (run " << context_.runId << ")\n"
                  << emitter.c_str() << "\n";
     }
     logInfo("run " + context_.runId + ": results in " + context_.resultsDir);
@@ -281,8 +283,8 @@ int Runner::execute() {
             benchmarkHost_->api(), benchmarkOptions_.config(), &benchmarkSelf_, &err);
         if (st < 0 || benchmarkSelf_ == nullptr) {
             benchmarkSelf_ = nullptr;
-            const std::string message =
-                "benchmark '" + benchmark_->name() + "' could not start: " + describeFailure(err, st);
+            const std::string message = "benchmark '" + benchmark_->name() +
+                                        "' could not start: " + describeFailure(err, st);
             if (st == MLPS_E_INVALID) {
                 throw ConfigError(spec_.sourceName + ": benchmark.options: " + message);
             }
@@ -314,8 +316,7 @@ int Runner::execute() {
                                 static_cast<std::string *>(ctx)->append(data, len);
                             }};
         mlps_error err{};
-        const mlps_status st =
-            benchmark_->benchmarkOps()->report(benchmarkSelf_, &sink, &err);
+        const mlps_status st = benchmark_->benchmarkOps()->report(benchmarkSelf_, &sink, &err);
         if (st < 0) {
             outcome.fail("report failed: " + describeFailure(err, st), kExitRunFailed);
         } else {
@@ -364,8 +365,8 @@ int Runner::execute() {
         if (info.kind == MetricKind::Counter &&
             (info.name == "errors" || info.name.ends_with(".errors")) &&
             final.values.at(info.id).sum > 0) {
-            outcome.fail(std::to_string(final.values[info.id].sum) + " I/O error(s) (" +
-                             info.name + "); see run.log",
+            outcome.fail(std::to_string(final.values[info.id].sum) + " I/O error(s) (" + info.name +
+                             "); see run.log",
                          kExitRunFailed);
         }
     }
@@ -392,13 +393,14 @@ int Runner::execute() {
     summary["spec"] = {{"source", spec_.sourceName},
                        {"hash_fnv1a64", specHash(emitter.c_str())},
                        {"seed", spec_.run.seed}};
-    summary["plugins"] = {{"benchmark",
-                           {{"name", benchmark_->name()},
-                            {"version", benchmark_->descriptor->version},
-                            {"path", benchmark_->path},
-                            {"abi", std::to_string(benchmark_->abiMajor) + "." +
-                                        std::to_string(benchmark_->abiMinor)},
-                            {"options", benchmarkOptions_.json()}}}};
+    summary["plugins"] = {
+        {"benchmark",
+         {{"name", benchmark_->name()},
+          {"version", benchmark_->descriptor->version},
+          {"path", benchmark_->path},
+          {"abi",
+           std::to_string(benchmark_->abiMajor) + "." + std::to_string(benchmark_->abiMinor)},
+          {"options", benchmarkOptions_.json()}}}};
     summary["tiers"] = outcome.tiers;
     nlohmann::json host = hostInventory();
     host["rank"] = context_.comm.rank();

@@ -25,7 +25,7 @@ struct RunOptions {
 };
 
 class Runner {
-public:
+  public:
     Runner(RunSpec spec, RunOptions options, Comm &comm, std::string runId);
     ~Runner();
 
@@ -40,7 +40,7 @@ public:
     const std::string &resultsDir() const { return context_.resultsDir; }
     const RunSpec &spec() const { return spec_; }
 
-private:
+  private:
     struct Outcome;
     void createTiers();
     void destroyAll() noexcept;

@@ -14,7 +14,9 @@ Sampler::Sampler(RunContext &run, uint64_t intervalNs, bool showProgress)
     : run_(run), intervalNs_(intervalNs), showProgress_(showProgress),
       onTerminal_(isatty(STDERR_FILENO) != 0), series_(run.metrics.list()) {}
 
-Sampler::~Sampler() { stop(); }
+Sampler::~Sampler() {
+    stop();
+}
 
 void Sampler::start() {
     // Metrics registered later than this (none should be: plugins register in create/prepare)

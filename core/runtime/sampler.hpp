@@ -12,7 +12,7 @@
 namespace mlps::core {
 
 class Sampler {
-public:
+  public:
     Sampler(RunContext &run, uint64_t intervalNs, bool showProgress);
     ~Sampler();
     void start();
@@ -20,7 +20,7 @@ public:
     void stop();
     const TimeSeries &series() const { return series_; }
 
-private:
+  private:
     void loop();
     void sample();
     void drawProgress(const MetricsSnapshot &previous, const MetricsSnapshot &current);

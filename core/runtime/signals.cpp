@@ -31,9 +31,13 @@ void installStopSignalHandlers() {
     sigaction(SIGTERM, &sa, nullptr);
 }
 
-bool stopSignalled() noexcept { return gSignal.load(std::memory_order_relaxed) != 0; }
+bool stopSignalled() noexcept {
+    return gSignal.load(std::memory_order_relaxed) != 0;
+}
 
-int stopSignalNumber() noexcept { return gSignal.load(std::memory_order_relaxed); }
+int stopSignalNumber() noexcept {
+    return gSignal.load(std::memory_order_relaxed);
+}
 
 void requestStop(int signalNumber) noexcept {
     int expected = 0;

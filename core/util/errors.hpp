@@ -19,37 +19,37 @@ enum ExitCode : int {
 };
 
 class Error : public std::runtime_error {
-public:
+  public:
     Error(const std::string &message, int exitCode)
         : std::runtime_error(message), exitCode_(exitCode) {}
     int exitCode() const noexcept { return exitCode_; }
 
-private:
+  private:
     int exitCode_;
 };
 
 // Bad spec, option or command line (exit 2). The message already names file:line:col and the
 // key path when there is one.
 class ConfigError : public Error {
-public:
+  public:
     explicit ConfigError(const std::string &message) : Error(message, kExitUsage) {}
 };
 
 // A plugin that cannot be found, loaded or validated (exit 3).
 class PluginError : public Error {
-public:
+  public:
     explicit PluginError(const std::string &message) : Error(message, kExitPlugin) {}
 };
 
 // The machine said no: a file, a directory, memory, a tier that refused to start (exit 4).
 class SystemError : public Error {
-public:
+  public:
     explicit SystemError(const std::string &message) : Error(message, kExitSystem) {}
 };
 
 // The run started but failed (exit 1).
 class RunError : public Error {
-public:
+  public:
     explicit RunError(const std::string &message) : Error(message, kExitRunFailed) {}
 };
 

@@ -13,7 +13,7 @@ namespace mlps::core {
 enum class LogLevel { Error = 0, Warn = 1, Info = 2, Debug = 3 };
 
 class Logger {
-public:
+  public:
     static Logger &instance();
 
     void setLevel(LogLevel level) { level_ = level; }
@@ -26,7 +26,7 @@ public:
 
     void log(LogLevel level, const std::string &source, const std::string &message);
 
-private:
+  private:
     Logger() = default;
     std::mutex mutex_;
     LogLevel level_ = LogLevel::Info;
@@ -35,9 +35,17 @@ private:
     bool progressActive_ = false;
 };
 
-inline void logError(const std::string &m) { Logger::instance().log(LogLevel::Error, "mlpsrun", m); }
-inline void logWarn(const std::string &m) { Logger::instance().log(LogLevel::Warn, "mlpsrun", m); }
-inline void logInfo(const std::string &m) { Logger::instance().log(LogLevel::Info, "mlpsrun", m); }
-inline void logDebug(const std::string &m) { Logger::instance().log(LogLevel::Debug, "mlpsrun", m); }
+inline void logError(const std::string &m) {
+    Logger::instance().log(LogLevel::Error, "mlpsrun", m);
+}
+inline void logWarn(const std::string &m) {
+    Logger::instance().log(LogLevel::Warn, "mlpsrun", m);
+}
+inline void logInfo(const std::string &m) {
+    Logger::instance().log(LogLevel::Info, "mlpsrun", m);
+}
+inline void logDebug(const std::string &m) {
+    Logger::instance().log(LogLevel::Debug, "mlpsrun", m);
+}
 
 } // namespace mlps::core

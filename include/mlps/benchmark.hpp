@@ -13,7 +13,7 @@ namespace mlps {
 // refuse. A static `plan(const Host&, const Config&) -> std::string` (a JSON object) is used
 // for --dry-run when T declares one.
 class BenchmarkPlugin {
-public:
+  public:
     virtual ~BenchmarkPlugin() = default;
     virtual void prepare() {}
     // Work until host.shouldStop() or until the benchmark's own work is done; leave nothing in

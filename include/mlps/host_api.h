@@ -24,11 +24,7 @@ enum mlps_log_level {
     MLPS_LOG_DEBUG = 3
 };
 
-enum mlps_reduce_op {
-    MLPS_REDUCE_SUM = 1,
-    MLPS_REDUCE_MIN = 2,
-    MLPS_REDUCE_MAX = 3
-};
+enum mlps_reduce_op { MLPS_REDUCE_SUM = 1, MLPS_REDUCE_MIN = 2, MLPS_REDUCE_MAX = 3 };
 
 enum mlps_metric_kind {
     /* Log-linear histogram of values (latencies in ns, sizes in bytes): mergeable exactly. */
@@ -109,11 +105,8 @@ struct mlps_host_api {
      * (lock-free). Samples recorded outside the TIMED and DRAIN phases are discarded. `unit`
      * is free text that ends up in the results ("ns", "bytes"). Registering the same name
      * twice returns the same id. */
-    mlps_status (*metric_register)(void *ctx,
-                                   const char *name,
-                                   int32_t kind,
-                                   const char *unit,
-                                   mlps_metric_id *id);
+    mlps_status (*metric_register)(
+        void *ctx, const char *name, int32_t kind, const char *unit, mlps_metric_id *id);
     void (*metric_record)(void *ctx, mlps_metric_id id, uint64_t value);
     mlps_status (*metric_read)(void *ctx, mlps_metric_id id, struct mlps_metric_summary *out);
 

@@ -20,14 +20,14 @@ namespace mlps {
 // Thrown inside a plugin to fail a call with a status, an errno and a message. The adapters
 // (tier.hpp, benchmark.hpp) catch it and fill struct mlps_error; it never leaves the plugin.
 class Error : public std::runtime_error {
-public:
+  public:
     explicit Error(std::string message, mlps_status code = MLPS_E_GENERIC, int sysErrno = 0)
         : std::runtime_error(std::move(message)), code_(code), sysErrno_(sysErrno) {}
 
     mlps_status code() const noexcept { return code_; }
     int sysErrno() const noexcept { return sysErrno_; }
 
-private:
+  private:
     mlps_status code_;
     int sysErrno_;
 };
@@ -37,7 +37,8 @@ inline Error systemError(const std::string &what, int sysErrno = errno) {
     return Error(what + ": " + std::strerror(sysErrno), MLPS_E_IO, sysErrno);
 }
 
-inline void fillError(mlps_error *err, mlps_status code, int sysErrno, const char *message) noexcept {
+inline void
+fillError(mlps_error *err, mlps_status code, int sysErrno, const char *message) noexcept {
     if (err == nullptr) {
         return;
     }
@@ -69,7 +70,7 @@ mlps_status guarded(mlps_error *err, Body &&body) noexcept {
 // Read-only view of the validated options handed to create(). Lookups are linear: options are
 // read once, at creation, never on a hot path.
 class Config {
-public:
+  public:
     explicit Config(const mlps_config *config) : config_(config) {}
 
     const mlps_option_value *find(std::string_view name) const noexcept {
@@ -88,12 +89,8 @@ public:
     int64_t getInt(std::string_view name) const { return get(name, MLPS_OPT_INT).v.i; }
     double getFloat(std::string_view name) const { return get(name, MLPS_OPT_FLOAT).v.f; }
     uint64_t getSize(std::string_view name) const { return get(name, MLPS_OPT_SIZE).v.u; }
-    uint64_t getDurationNs(std::string_view name) const {
-        return get(name, MLPS_OPT_DURATION).v.u;
-    }
-    uint64_t getBandwidth(std::string_view name) const {
-        return get(name, MLPS_OPT_BANDWIDTH).v.u;
-    }
+    uint64_t getDurationNs(std::string_view name) const { return get(name, MLPS_OPT_DURATION).v.u; }
+    uint64_t getBandwidth(std::string_view name) const { return get(name, MLPS_OPT_BANDWIDTH).v.u; }
     // STRING, ENUM, PATH and JSON values.
     std::string getString(std::string_view name) const {
         const auto &v = get(name, 0);
@@ -105,7 +102,7 @@ public:
     }
     const char *json() const noexcept { return config_ != nullptr ? config_->json : "{}"; }
 
-private:
+  private:
     const mlps_option_value &get(std::string_view name, uint32_t type) const {
         const auto *v = find(name);
         if (v == nullptr || v->is_set == 0) {
@@ -123,7 +120,7 @@ private:
 
 // A benchmark's handle on one queue of a tier; closes the queue when destroyed.
 class TierQueue {
-public:
+  public:
     TierQueue() = default;
     TierQueue(const mlps_tier_ref &ref, void *queue) : ref_(ref), queue_(queue) {}
     TierQueue(TierQueue &&other) noexcept
@@ -157,14 +154,14 @@ public:
         }
     }
 
-private:
+  private:
     mlps_tier_ref ref_{};
     void *queue_ = nullptr;
 };
 
 // The host API as a C++ object; cheap to copy (two pointers).
 class Host {
-public:
+  public:
     explicit Host(const mlps_host_api *api, std::string prefix = {})
         : api_(api), prefix_(std::move(prefix)) {}
 
@@ -251,7 +248,7 @@ public:
         api_->buffer_free(api_->ctx, tierIndex, buf, size);
     }
 
-private:
+  private:
     mlps_metric_id registerMetric(const std::string &name, int32_t kind, const char *unit) const {
         mlps_metric_id id = 0;
         check(api_->metric_register(api_->ctx, name.c_str(), kind, unit, &id),
@@ -270,7 +267,7 @@ private:
 
 // Owns a buffer from Host::bufferAlloc.
 class HostBuffer {
-public:
+  public:
     HostBuffer() = default;
     HostBuffer(const Host &host, uint32_t tierIndex, uint64_t size)
         : host_(host.api()), tier_(tierIndex), size_(size),
@@ -294,7 +291,7 @@ public:
     unsigned char *data() const noexcept { return data_; }
     uint64_t size() const noexcept { return size_; }
 
-private:
+  private:
     void reset() noexcept {
         if (data_ != nullptr) {
             host_->buffer_free(host_->ctx, tier_, data_, size_);
@@ -312,14 +309,14 @@ private:
 
 // Defines the plugin's one exported symbol over a list of descriptors:
 //   MLPS_PLUGIN_MANIFEST(&kDramDescriptor)
-#define MLPS_PLUGIN_MANIFEST(...)                                                                 \
-    extern "C" MLPS_EXPORT const mlps_plugin_manifest *mlps_plugin_entry(void) {                  \
-        static const mlps_plugin_descriptor *const descriptors[] = {__VA_ARGS__};                 \
-        static const mlps_plugin_manifest manifest = {                                            \
-            sizeof(mlps_plugin_manifest),                                                         \
-            MLPS_ABI_MAJOR,                                                                       \
-            MLPS_ABI_MINOR,                                                                       \
-            static_cast<uint32_t>(sizeof descriptors / sizeof descriptors[0]),                    \
-            descriptors};                                                                         \
-        return &manifest;                                                                         \
+#define MLPS_PLUGIN_MANIFEST(...)                                                                  \
+    extern "C" MLPS_EXPORT const mlps_plugin_manifest *mlps_plugin_entry(void) {                   \
+        static const mlps_plugin_descriptor *const descriptors[] = {__VA_ARGS__};                  \
+        static const mlps_plugin_manifest manifest = {                                             \
+            sizeof(mlps_plugin_manifest),                                                          \
+            MLPS_ABI_MAJOR,                                                                        \
+            MLPS_ABI_MINOR,                                                                        \
+            static_cast<uint32_t>(sizeof descriptors / sizeof descriptors[0]),                     \
+            descriptors};                                                                          \
+        return &manifest;                                                                          \
     }

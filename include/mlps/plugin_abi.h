@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 /* True when a struct that announces its own size contains `field`. */
-#define MLPS_HAS_FIELD(ptr, type, field)                                                          \
+#define MLPS_HAS_FIELD(ptr, type, field)                                                           \
     ((ptr) != NULL && (ptr)->struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
 
 /* ---- status codes ------------------------------------------------------------------------- */
@@ -54,7 +54,7 @@ typedef int32_t mlps_status;
 #define MLPS_E_IO (-6)            /* the device reported an error; see sys_errno */
 #define MLPS_E_RANGE (-7)         /* byte range outside the object */
 #define MLPS_E_NO_MEMORY (-8)
-#define MLPS_E_STOPPED (-9)       /* the run was asked to stop */
+#define MLPS_E_STOPPED (-9) /* the run was asked to stop */
 #define MLPS_E_TIMEOUT (-10)
 
 #define MLPS_ERROR_MESSAGE_SIZE 512
@@ -76,9 +76,9 @@ enum mlps_option_type {
     MLPS_OPT_DURATION = 5,  /* nanoseconds; "30s", "500ms", "2m", "10us" */
     MLPS_OPT_BANDWIDTH = 6, /* bytes per second; "64GB/s", "1.5GiB/s" */
     MLPS_OPT_STRING = 7,
-    MLPS_OPT_ENUM = 8,      /* one of `choices` */
-    MLPS_OPT_PATH = 9,      /* a string; {rank} {host} {run_id} {tmpdir} expanded */
-    MLPS_OPT_JSON = 10      /* any YAML subtree, handed over as JSON text */
+    MLPS_OPT_ENUM = 8, /* one of `choices` */
+    MLPS_OPT_PATH = 9, /* a string; {rank} {host} {run_id} {tmpdir} expanded */
+    MLPS_OPT_JSON = 10 /* any YAML subtree, handed over as JSON text */
 };
 
 #define MLPS_OPT_F_REQUIRED 0x1u /* no default: the spec must set it */
@@ -113,10 +113,10 @@ struct mlps_option_value {
     uint32_t type;   /* enum mlps_option_type */
     uint32_t is_set; /* 0: no default and not in the spec */
     union {
-        int32_t b;   /* BOOL */
-        int64_t i;   /* INT */
-        double f;    /* FLOAT */
-        uint64_t u;  /* SIZE (bytes), DURATION (ns), BANDWIDTH (bytes/s) */
+        int32_t b;     /* BOOL */
+        int64_t i;     /* INT */
+        double f;      /* FLOAT */
+        uint64_t u;    /* SIZE (bytes), DURATION (ns), BANDWIDTH (bytes/s) */
         const char *s; /* STRING, ENUM, PATH, JSON */
     } v;
 };
@@ -135,10 +135,7 @@ struct mlps_config {
 
 /* ---- descriptors and manifest ------------------------------------------------------------- */
 
-enum mlps_plugin_kind {
-    MLPS_KIND_BENCHMARK = 1,
-    MLPS_KIND_TIER = 2
-};
+enum mlps_plugin_kind { MLPS_KIND_BENCHMARK = 1, MLPS_KIND_TIER = 2 };
 
 struct mlps_host_api; /* plugin_host.h */
 

@@ -13,7 +13,7 @@ namespace mlps {
 // One submission/completion queue, used by one thread at a time. The hot path reports through
 // status codes: submit/poll must not throw (the adapter still catches, as a last resort).
 class TierPluginQueue {
-public:
+  public:
     virtual ~TierPluginQueue() = default;
     virtual mlps_status submit(const mlps_io *ios, uint32_t n, uint32_t *accepted) noexcept = 0;
     virtual mlps_status poll(mlps_completion *out,
@@ -26,7 +26,7 @@ public:
 // A tier instance. Constructed as T(const Host&, const Config&); throw mlps::Error to refuse.
 // info() and openQueue() may be called from any thread.
 class TierPlugin {
-public:
+  public:
     virtual ~TierPlugin() = default;
     virtual void info(mlps_tier_info &out) = 0;
     virtual std::unique_ptr<TierPluginQueue> openQueue(uint32_t depth) = 0;
@@ -61,12 +61,13 @@ struct TierAdapter {
             filled.alignment = 1;
             static_cast<TierPlugin *>(self)->info(filled);
             // Copy no more than the caller's struct holds (it may be an older minor).
-            std::memcpy(out, &filled, out->struct_size < sizeof filled ? out->struct_size
-                                                                       : sizeof filled);
+            std::memcpy(
+                out, &filled, out->struct_size < sizeof filled ? out->struct_size : sizeof filled);
             return MLPS_OK;
         });
     }
-    static mlps_status openQueue(void *self, uint32_t depth, void **queue, mlps_error *err) noexcept {
+    static mlps_status
+    openQueue(void *self, uint32_t depth, void **queue, mlps_error *err) noexcept {
         return guarded(err, [&] {
             *queue = static_cast<TierPlugin *>(self)->openQueue(depth).release();
             return MLPS_OK;
@@ -75,7 +76,8 @@ struct TierAdapter {
     static void closeQueue(void * /*self*/, void *queue) noexcept {
         delete static_cast<TierPluginQueue *>(queue);
     }
-    static mlps_status submit(void *queue, const mlps_io *ios, uint32_t n, uint32_t *accepted) noexcept {
+    static mlps_status
+    submit(void *queue, const mlps_io *ios, uint32_t n, uint32_t *accepted) noexcept {
         return static_cast<TierPluginQueue *>(queue)->submit(ios, n, accepted);
     }
     static mlps_status poll(void *queue,
@@ -86,7 +88,8 @@ struct TierAdapter {
                             uint32_t *nDone) noexcept {
         return static_cast<TierPluginQueue *>(queue)->poll(out, minDone, maxDone, timeoutNs, nDone);
     }
-    static mlps_status bufferAlloc(void *self, uint64_t size, void **buf, mlps_error *err) noexcept {
+    static mlps_status
+    bufferAlloc(void *self, uint64_t size, void **buf, mlps_error *err) noexcept {
         return guarded(err, [&] {
             *buf = static_cast<TierPlugin *>(self)->bufferAlloc(size);
             return MLPS_OK;

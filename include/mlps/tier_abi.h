@@ -20,13 +20,13 @@ extern "C" {
 
 /* Capability bits (descriptor->caps: what the plugin can do; info.caps: what this instance
  * does with its options). */
-#define MLPS_TIER_CAP_ASYNC (1ull << 0)          /* ops complete in the background */
-#define MLPS_TIER_CAP_DIRECT_IO (1ull << 1)      /* bypasses the page cache (O_DIRECT) */
-#define MLPS_TIER_CAP_DEVICE_MEMORY (1ull << 2)  /* bytes live in accelerator memory */
-#define MLPS_TIER_CAP_PERSISTENT (1ull << 3)     /* bytes survive the process */
+#define MLPS_TIER_CAP_ASYNC (1ull << 0)           /* ops complete in the background */
+#define MLPS_TIER_CAP_DIRECT_IO (1ull << 1)       /* bypasses the page cache (O_DIRECT) */
+#define MLPS_TIER_CAP_DEVICE_MEMORY (1ull << 2)   /* bytes live in accelerator memory */
+#define MLPS_TIER_CAP_PERSISTENT (1ull << 3)      /* bytes survive the process */
 #define MLPS_TIER_CAP_ALIGNED_BUFFERS (1ull << 4) /* buffers/offsets/lengths must be aligned */
-#define MLPS_TIER_CAP_BYTE_RANGE (1ull << 5)     /* reads and writes at an offset */
-#define MLPS_TIER_CAP_BUFFER_ALLOC (1ull << 6)   /* ops->buffer_alloc gives better buffers */
+#define MLPS_TIER_CAP_BYTE_RANGE (1ull << 5)      /* reads and writes at an offset */
+#define MLPS_TIER_CAP_BUFFER_ALLOC (1ull << 6)    /* ops->buffer_alloc gives better buffers */
 
 enum mlps_io_opcode {
     MLPS_IO_WRITE = 1,  /* write [offset, offset+length) of `key`; creates the object */
