@@ -1,5 +1,6 @@
 // `mlpsrun describe NAME`: the option schema of a plugin, whatever its kind.
 #include <iostream>
+#include <string_view>
 
 #include "cli/commands.hpp"
 #include "plugin/plugin_report.hpp"
@@ -21,7 +22,10 @@ int describeCommand(const std::string &name, const std::vector<std::string> &plu
             printDescribe(plugin, std::cout);
             found = true;
         } catch (const PluginError &e) {
-            if (firstError.empty()) {
+            // Keep the more helpful of the two kinds' messages: the one with a suggestion.
+            const bool suggests =
+                std::string_view(e.what()).find("did you mean") != std::string_view::npos;
+            if (firstError.empty() || suggests) {
                 firstError = e.what();
             }
         }

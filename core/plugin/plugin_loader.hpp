@@ -20,8 +20,8 @@ struct LoadedPlugin {
 
     std::string name() const { return descriptor->name; }
     bool isTier() const { return descriptor->kind == MLPS_KIND_TIER; }
-    const mlps_tier_ops *tierOps() const;           // nullptr for benchmarks
-    const mlps_benchmark_ops *benchmarkOps() const; // nullptr for tiers
+    const mlps_tier_ops *tierOps() const;             // nullptr for benchmarks
+    const mlps_benchmark_ops *benchmarkOps() const;   // nullptr for tiers
     const mlps_option_spec &option(uint32_t i) const; // honours option_struct_size
 };
 

@@ -4,6 +4,7 @@
 // shadowed and shown by `mlpsrun plugins list`.
 #pragma once
 
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -13,12 +14,23 @@ namespace mlps::core {
 
 struct SearchDir {
     std::string path;
-    std::string origin; // "--plugin-path", "spec plugin_path", "$MLPS_PLUGIN_PATH", "build tree", "installed"
+    std::string origin; // "--plugin-path", "spec plugin_path", "$MLPS_PLUGIN_PATH", "build tree",
+                        // "installed"
 };
 
 // The search path for this process. cliPaths/specPaths come first, in that order.
 std::vector<SearchDir> pluginSearchPath(const std::vector<std::string> &cliPaths,
                                         const std::vector<std::string> &specPaths);
+
+// What the search path depends on besides its arguments; tests pass their own.
+struct SearchEnvironment {
+    std::string pluginPathVar; // the value of $MLPS_PLUGIN_PATH ("" when unset)
+    std::string exePath;       // the running executable (/proc/self/exe)
+};
+SearchEnvironment currentSearchEnvironment();
+std::vector<SearchDir> pluginSearchPath(const std::vector<std::string> &cliPaths,
+                                        const std::vector<std::string> &specPaths,
+                                        const SearchEnvironment &env);
 
 struct RegistryEntry {
     LoadedPlugin plugin;
@@ -32,7 +44,7 @@ struct LoadProblem {
 };
 
 class PluginRegistry {
-public:
+  public:
     explicit PluginRegistry(std::vector<SearchDir> dirs);
 
     // Loads every *.so in every directory (non-recursive, sorted by name). Files that fail to
@@ -50,11 +62,14 @@ public:
     const std::vector<RegistryEntry> &entries() const { return entries_; }
     const std::vector<LoadProblem> &problems() const { return problems_; }
 
-private:
+  private:
+    const PluginFile &loadFile(const std::string &path);
+
     std::vector<SearchDir> dirs_;
     std::vector<RegistryEntry> entries_;
     std::vector<LoadProblem> problems_;
-    std::vector<PluginFile> files_; // keeps handles
+    std::deque<PluginFile> files_;      // keeps handles; a deque so references stay valid
+    std::deque<LoadedPlugin> explicit_; // loaded by loadExplicit, outside the search path
     bool scanned_ = false;
 };
 

@@ -162,8 +162,7 @@ class TierQueue {
 // The host API as a C++ object; cheap to copy (two pointers).
 class Host {
   public:
-    explicit Host(const mlps_host_api *api, std::string prefix = {})
-        : api_(api), prefix_(std::move(prefix)) {}
+    explicit Host(const mlps_host_api *api) : api_(api) {}
 
     const mlps_host_api *api() const noexcept { return api_; }
 
@@ -262,7 +261,6 @@ class Host {
     }
 
     const mlps_host_api *api_;
-    std::string prefix_;
 };
 
 // Owns a buffer from Host::bufferAlloc.

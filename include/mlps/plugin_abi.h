@@ -137,7 +137,7 @@ struct mlps_config {
 
 enum mlps_plugin_kind { MLPS_KIND_BENCHMARK = 1, MLPS_KIND_TIER = 2 };
 
-struct mlps_host_api; /* plugin_host.h */
+struct mlps_host_api; /* host_api.h */
 
 struct mlps_plugin_descriptor {
     uint32_t struct_size;

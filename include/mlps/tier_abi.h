@@ -83,7 +83,9 @@ struct mlps_tier_ops {
     void (*close_queue)(void *self, void *queue); /* waits for ops still in flight */
     /* Accepts up to n ops (*accepted says how many); MLPS_BUSY when none fits now. */
     mlps_status (*submit)(void *queue, const struct mlps_io *ios, uint32_t n, uint32_t *accepted);
-    /* Waits up to timeout_ns for at least min_done completions, returns at most max_done. */
+    /* Waits up to timeout_ns for at least min_done completions, returns at most max_done.
+     * Returns fewer than min_done (possibly none) when the timeout expires or when fewer ops
+     * than min_done are in flight on this queue; never blocks on an empty queue. */
     mlps_status (*poll)(void *queue,
                         struct mlps_completion *out,
                         uint32_t min_done,
