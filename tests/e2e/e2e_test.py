@@ -38,7 +38,7 @@ def run(args, timeout=120, expect=None):
 
 def write_spec(folder, text):
     path = pathlib.Path(folder) / "spec.yaml"
-    path.write_text(textwrap.dedent(text))
+    path.write_text(text)
     return path
 
 
@@ -49,26 +49,28 @@ def summary_of(results_dir):
 
 
 def tierbench_spec(tier_yaml, mode, extra=""):
-    return f"""
-    benchmark:
-      plugin: tierbench
-      options:
-        mode: {mode}
-        pattern: random
-        object_size: 1MiB
-        io_size: 64KiB
-        objects: 8
-        threads: 2
-        queue_depth: 4
-        total_bytes: 16MiB
-        verify: true
-        {extra}
-    tiers:
-    {textwrap.indent(textwrap.dedent(tier_yaml), '  ')}
-    run:
-      duration: 0
-      seed: 7
-    """
+    """A small tierbench spec over the tier(s) given as a YAML list (any indentation)."""
+    tiers = textwrap.indent(textwrap.dedent(tier_yaml).strip("\n"), "  ")
+    extra_line = f"    {extra}\n" if extra else ""
+    return (
+        "benchmark:\n"
+        "  plugin: tierbench\n"
+        "  options:\n"
+        f"    mode: {mode}\n"
+        "    pattern: random\n"
+        "    object_size: 1MiB\n"
+        "    io_size: 64KiB\n"
+        "    objects: 8\n"
+        "    threads: 2\n"
+        "    queue_depth: 4\n"
+        "    total_bytes: 16MiB\n"
+        "    verify: true\n"
+        f"{extra_line}"
+        "tiers:\n"
+        f"{tiers}\n"
+        "run:\n"
+        "  duration: 0\n"
+        "  seed: 7\n")
 
 
 def assert_tierbench_invariants(summary, io_size):

@@ -1,0 +1,61 @@
+// One tierbench thread: its own queue on the tier, queue_depth buffers and op slots, its own
+// objects (i % threads == id) and RNG. Keeps queue_depth ops in flight until the pass ends,
+// then drains.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <mlps/plugin.hpp>
+
+#include "shared_state.hpp"
+
+namespace mlps::tierbench {
+
+class Worker {
+  public:
+    Worker(SharedState &shared, uint32_t id, TierQueue queue);
+
+    // Runs one pass on the calling thread; throws mlps::Error when the tier fails a call.
+    void run(Workload workload);
+    // Deletes every object this worker may have written (teardown); never throws.
+    void deleteObjects() noexcept;
+
+  private:
+    struct Slot {
+        mlps_io io{};
+        uint32_t object = 0;
+        uint64_t submitNs = 0;
+    };
+
+    bool nextOp(Workload workload, Slot &slot);
+    void position(Workload workload, uint32_t &object, uint64_t &offset);
+    bool submitPending();
+    void complete(const mlps_completion *done, uint32_t n, Workload workload);
+    void logError(const Slot &slot, const mlps_completion &c);
+    uint64_t random() noexcept;
+
+    SharedState &shared_;
+    const Settings &settings_;
+    const uint32_t id_;
+    TierQueue queue_;
+    std::vector<HostBuffer> buffers_;
+    std::vector<Slot> slots_;
+    std::vector<uint32_t> free_;    // slot ids ready for a new op
+    std::vector<uint32_t> pending_; // slot ids prepared, not yet accepted by the tier
+    std::vector<mlps_io> batch_;
+    std::vector<mlps_completion> completions_;
+    std::vector<uint32_t> owned_; // object ids this worker owns
+    uint64_t slicesPerObject_;
+    uint64_t rng_;
+    // Sequential cursor: owned_[cursorObject_], slice cursorSlice_. Kept across passes.
+    size_t cursorObject_ = 0;
+    uint64_t cursorSlice_ = 0;
+    uint64_t preconditionIssued_ = 0; // slices of owned objects written in this pass
+    uint64_t budgetOps_ = 0;          // this thread's share of total_bytes, in ops
+    uint64_t issuedOps_ = 0;
+    uint64_t readThreshold_; // an op is a read when random() < readThreshold_ (mixed mode)
+    uint64_t lastProgressNs_ = 0;
+};
+
+} // namespace mlps::tierbench

@@ -1,0 +1,27 @@
+// The folder a posix-nvme tier owns: `<path>/mlps-<tier_name>-XXXXXX`. Checks the parent,
+// creates the folder, and removes it with everything in it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace mlps::posix {
+
+// Throws mlps::Error(MLPS_E_INVALID) naming the problem when `path` is missing, not a
+// directory or not writable.
+void checkParentDirectory(const std::string &path);
+
+// Creates a fresh, uniquely named folder under `parent` for tier `tierName`; returns its path.
+// Throws mlps::Error.
+std::string createTierDirectory(const std::string &parent, const std::string &tierName);
+
+// Throws mlps::Error when the file system under `dir` refuses O_DIRECT with `alignment`.
+void probeDirectIo(const std::string &dir, uint32_t alignment);
+
+// Free bytes for an unprivileged user on the file system holding `dir` (statvfs).
+uint64_t freeBytes(const std::string &dir);
+
+// Removes `dir` and everything under it; returns an error text, empty on success.
+std::string removeTree(const std::string &dir) noexcept;
+
+} // namespace mlps::posix

@@ -1,0 +1,298 @@
+// The posix-nvme tier through its C ABI: the shared conformance checks, path checks, its folder
+// removed (or kept), O_DIRECT, sync modes and kernel errors as completions.
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include "tier_conformance.hpp"
+
+namespace fs = std::filesystem;
+using namespace mlps::test;
+
+namespace {
+
+// A fresh folder for one test, removed with everything in it at the end.
+class ScratchDir {
+  public:
+    explicit ScratchDir(const char *parent = nullptr) {
+        std::string base = parent != nullptr ? parent : fs::temp_directory_path().string();
+        std::string pattern = base + "/mlps-tiers-test-XXXXXX";
+        std::vector<char> buf(pattern.begin(), pattern.end());
+        buf.push_back('\0');
+        REQUIRE(mkdtemp(buf.data()) != nullptr);
+        path_ = buf.data();
+    }
+    ~ScratchDir() {
+        std::error_code ec;
+        fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
+        fs::remove_all(path_, ec);
+    }
+    const std::string &path() const { return path_; }
+
+  private:
+    std::string path_;
+};
+
+TierUnderTest posixIn(const std::string &dir, std::function<void(Options &)> more = nullptr) {
+    TierUnderTest t;
+    t.descriptor = loadPlugin("POSIX_NVME_SO");
+    t.addOptions = [dir, more](Options &o) {
+        o.string("path", dir, MLPS_OPT_PATH);
+        if (more) {
+            more(o);
+        }
+    };
+    return t;
+}
+
+size_t regularFilesUnder(const std::string &dir) {
+    size_t n = 0;
+    for (const auto &entry : fs::recursive_directory_iterator(dir)) {
+        n += entry.is_regular_file();
+    }
+    return n;
+}
+
+std::string createError(const mlps_plugin_descriptor *d, FakeHost &host, Options &o) {
+    TierDriver tier(d, host, o.config());
+    CHECK_FALSE(tier.created());
+    CHECK(tier.status() == MLPS_E_INVALID);
+    return tier.error().message;
+}
+
+} // namespace
+
+TEST_CASE("posix-nvme: conformance") {
+    ScratchDir dir;
+    const TierUnderTest t = posixIn(dir.path());
+    if (t.descriptor == nullptr) {
+        return;
+    }
+    SUBCASE("round trip with byte ranges") {
+        checkRoundTripWithByteRanges(t);
+    }
+    SUBCASE("NOT_FOUND and RANGE are completions") {
+        checkNotFoundAndRangeAreCompletions(t);
+    }
+    SUBCASE("capacity") {
+        checkCapacityIsEnforced(t);
+    }
+    SUBCASE("BUSY when the queue is full") {
+        checkBusyWhenQueueIsFull(t);
+    }
+    SUBCASE("concurrent queues") {
+        checkConcurrentQueues(t);
+    }
+    SUBCASE("delete while reading") {
+        checkDeleteWhileReading(t);
+    }
+    SUBCASE("flat folder (fanout 0)") {
+        const TierUnderTest flat = posixIn(dir.path(), [](Options &o) { o.integer("fanout", 0); });
+        checkRoundTripWithByteRanges(flat);
+        checkConcurrentQueues(flat);
+    }
+    CHECK(fs::is_empty(dir.path())); // every tier removed its folder
+}
+
+TEST_CASE("posix-nvme: refuses a bad path") {
+    const mlps_plugin_descriptor *d = loadPlugin("POSIX_NVME_SO");
+    if (d == nullptr) {
+        return;
+    }
+    FakeHost host;
+    ScratchDir dir;
+    {
+        Options o;
+        o.tier("t").string("path", dir.path() + "/nope", MLPS_OPT_PATH);
+        CHECK(createError(d, host, o).find("does not exist") != std::string::npos);
+    }
+    {
+        const std::string file = dir.path() + "/a-file";
+        const int fd = ::open(file.c_str(), O_CREAT | O_WRONLY, 0644);
+        REQUIRE(fd >= 0);
+        ::close(fd);
+        Options o;
+        o.tier("t").string("path", file, MLPS_OPT_PATH);
+        CHECK(createError(d, host, o).find("is not a directory") != std::string::npos);
+    }
+    {
+        Options o;
+        o.tier("t");
+        TierDriver tier(d, host, o.config());
+        CHECK_FALSE(tier.created());
+        CHECK(std::string(tier.error().message).find("path") != std::string::npos);
+    }
+    if (geteuid() == 0) {
+        MESSAGE("skipped the unwritable-directory check: running as root, which writes anywhere");
+    } else {
+        const std::string locked = dir.path() + "/locked";
+        REQUIRE(::mkdir(locked.c_str(), 0555) == 0);
+        Options o;
+        o.tier("t").string("path", locked, MLPS_OPT_PATH);
+        CHECK(createError(d, host, o).find("not writable") != std::string::npos);
+    }
+}
+
+TEST_CASE("posix-nvme: the tier's folder is removed, or kept with keep: true") {
+    ScratchDir dir;
+    const mlps_plugin_descriptor *d = loadPlugin("POSIX_NVME_SO");
+    if (d == nullptr) {
+        return;
+    }
+    FakeHost host;
+    const auto content = pattern(7, 0, 8192);
+    for (const bool keep : {false, true}) {
+        CAPTURE(keep);
+        Options o;
+        o.tier("my tier/1", 0, keep).string("path", dir.path(), MLPS_OPT_PATH);
+        auto tier = std::make_unique<TierDriver>(d, host, o.config());
+        REQUIRE(tier->created());
+        const mlps_tier_info info = tier->info();
+        const std::string location = info.location;
+        CHECK(location.rfind(dir.path() + "/mlps-my_tier_1-", 0) == 0);
+        CHECK(info.capacity_bytes > 0); // the file system's free space
+        CHECK((info.caps & MLPS_TIER_CAP_PERSISTENT) != 0);
+        CHECK((info.caps & MLPS_TIER_CAP_DIRECT_IO) == 0);
+        {
+            auto q = tier->openQueue(4);
+            for (const std::string key : {"one", "two", "three"}) {
+                CHECK(q->run(writeOp(key, content.data(), 0, content.size())).status == MLPS_OK);
+            }
+            CHECK(q->run(deleteOp("two")).status == MLPS_OK);
+        }
+        CHECK(regularFilesUnder(location) == 2);
+        tier.reset();
+        if (keep) {
+            CHECK(fs::is_directory(location));
+            CHECK(regularFilesUnder(location) == 2);
+            fs::remove_all(location);
+        } else {
+            CHECK_FALSE(fs::exists(location));
+        }
+    }
+}
+
+TEST_CASE("posix-nvme: long keys that share a prefix stay distinct") {
+    ScratchDir dir;
+    const TierUnderTest t = posixIn(dir.path());
+    if (t.descriptor == nullptr) {
+        return;
+    }
+    FakeHost host;
+    TierInstance tier = t.create(host);
+    auto q = tier->openQueue(4);
+    const std::string prefix(250, 'k');
+    const std::string a = prefix + "a", b = prefix + "b";
+    const auto ca = pattern(10, 0, 4096), cb = pattern(11, 0, 4096);
+    CHECK(q->run(writeOp(a, ca.data(), 0, ca.size())).status == MLPS_OK);
+    CHECK(q->run(writeOp(b, cb.data(), 0, cb.size())).status == MLPS_OK);
+    std::vector<unsigned char> back(4096);
+    CHECK(q->run(readOp(a, back.data(), 0, back.size())).status == MLPS_OK);
+    CHECK(back == ca);
+    CHECK(q->run(readOp(b, back.data(), 0, back.size())).status == MLPS_OK);
+    CHECK(back == cb);
+    CHECK(tier->info().objects == 2);
+}
+
+TEST_CASE("posix-nvme: sync modes and SYNC operations") {
+    ScratchDir dir;
+    for (const char *mode : {"none", "fdatasync", "fsync"}) {
+        CAPTURE(mode);
+        const TierUnderTest t =
+            posixIn(dir.path(), [mode](Options &o) { o.string("sync", mode, MLPS_OPT_ENUM); });
+        if (t.descriptor == nullptr) {
+            return;
+        }
+        FakeHost host;
+        TierInstance tier = t.create(host);
+        auto q = tier->openQueue(4);
+        const auto content = pattern(12, 0, 16384);
+        const std::string key = "durable";
+        CHECK(q->run(writeOp(key, content.data(), 0, content.size())).status == MLPS_OK);
+        CHECK(q->run(syncOp(&key)).status == MLPS_OK);
+        CHECK(q->run(syncOp(nullptr)).status == MLPS_OK);
+        const std::string missing = "missing";
+        CHECK(q->run(syncOp(&missing)).status == MLPS_E_NOT_FOUND);
+        std::vector<unsigned char> back(content.size());
+        CHECK(q->run(readOp(key, back.data(), 0, back.size())).status == MLPS_OK);
+        CHECK(back == content);
+    }
+}
+
+TEST_CASE("posix-nvme: O_DIRECT round trip with aligned buffers") {
+    ScratchDir dir("/var/tmp");
+    const TierUnderTest t = posixIn(dir.path(), [](Options &o) { o.boolean("direct", true); });
+    if (t.descriptor == nullptr) {
+        return;
+    }
+    FakeHost host;
+    {
+        Options probe;
+        probe.tier("probe").string("path", dir.path(), MLPS_OPT_PATH).boolean("direct", true);
+        TierDriver tier(t.descriptor, host, probe.config());
+        if (!tier.created()) {
+            MESSAGE("skipped: " << tier.error().message);
+            CHECK(std::string(tier.error().message).find("O_DIRECT") != std::string::npos);
+            return;
+        }
+    }
+    TierInstance tier = t.create(host);
+    const mlps_tier_info info = tier->info();
+    CHECK(info.alignment == 4096);
+    CHECK((info.caps & MLPS_TIER_CAP_DIRECT_IO) != 0);
+    CHECK((info.caps & MLPS_TIER_CAP_ALIGNED_BUFFERS) != 0);
+    constexpr size_t kSize = 64 * 1024;
+    auto *buf = static_cast<unsigned char *>(std::aligned_alloc(4096, kSize));
+    auto *back = static_cast<unsigned char *>(std::aligned_alloc(4096, kSize));
+    REQUIRE(buf != nullptr);
+    REQUIRE(back != nullptr);
+    const auto content = pattern(13, 0, kSize);
+    std::memcpy(buf, content.data(), kSize);
+    auto q = tier->openQueue(4);
+    CHECK(q->run(writeOp("direct", buf, 0, kSize / 2, kSize)).status == MLPS_OK);
+    CHECK(q->run(writeOp("direct", buf + kSize / 2, kSize / 2, kSize / 2)).status == MLPS_OK);
+    CHECK(q->run(readOp("direct", back, 0, kSize)).status == MLPS_OK);
+    CHECK(std::memcmp(back, content.data(), kSize) == 0);
+    CHECK(q->run(readOp("direct", back, 8192, 4096)).status == MLPS_OK);
+    CHECK(std::memcmp(back, content.data() + 8192, 4096) == 0);
+    // Misaligned buffer, offset or length: an INVALID completion, nothing written.
+    CHECK(q->run(writeOp("direct", buf + 1, 0, 4096)).status == MLPS_E_INVALID);
+    CHECK(q->run(writeOp("direct", buf, 512, 4096)).status == MLPS_E_INVALID);
+    CHECK(q->run(readOp("direct", back, 0, 1000)).status == MLPS_E_INVALID);
+    std::free(buf);
+    std::free(back);
+}
+
+TEST_CASE("posix-nvme: a kernel error becomes a completion with its errno") {
+    ScratchDir dir;
+    const TierUnderTest t = posixIn(dir.path());
+    if (t.descriptor == nullptr) {
+        return;
+    }
+    FakeHost host;
+    TierInstance tier = t.create(host);
+    auto q = tier->openQueue(4);
+    const auto content = pattern(14, 0, 4096);
+    // RLIMIT_FSIZE makes a write past 64 KiB fail with EFBIG (SIGXFSZ ignored): a real error
+    // from the kernel without a full file system.
+    rlimit saved{};
+    REQUIRE(getrlimit(RLIMIT_FSIZE, &saved) == 0);
+    const auto oldHandler = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit small = saved;
+    small.rlim_cur = 64 * 1024;
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    const auto c = q->run(writeOp("big", content.data(), 1 << 20, content.size()));
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &saved) == 0);
+    std::signal(SIGXFSZ, oldHandler);
+    CHECK(c.status == MLPS_E_NO_SPACE);
+    CHECK(c.sys_errno == EFBIG);
+    CHECK(c.bytes == 0);
+    CHECK(q->run(writeOp("big", content.data(), 0, content.size())).status == MLPS_OK);
+}
