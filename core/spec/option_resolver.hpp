@@ -18,7 +18,7 @@
 namespace mlps::core {
 
 class ResolvedOptions {
-public:
+  public:
     ResolvedOptions() = default;
     ResolvedOptions(const ResolvedOptions &) = delete;
     ResolvedOptions &operator=(const ResolvedOptions &) = delete;
@@ -39,7 +39,7 @@ public:
     // Used by resolveOptions.
     void add(mlps_option_value value, const nlohmann::json &asJson);
 
-private:
+  private:
     const char *keep(const std::string &s);
 
     std::deque<std::string> strings_; // deque: growing it never moves the strings

@@ -14,7 +14,7 @@ namespace mlps::core {
 // Where a value came from: "spec.yaml:12:7" (1-based), or "--set" for command-line overrides.
 struct SourceLocation {
     std::string file;
-    int line = 0;   // 0 = no line (e.g. --set)
+    int line = 0; // 0 = no line (e.g. --set)
     int column = 0;
     std::string str() const; // "file:line:col" or "file"
 };
@@ -30,11 +30,12 @@ struct ExpandContext {
 
 // A plugin named by the spec (the benchmark or one tier) and its raw options.
 struct PluginUse {
-    std::string plugin;     // a plugin name ("dram") or a path to a .so
-    YAML::Node options;     // a map, or null when the spec gave none
-    std::string keyPath;    // "benchmark" or "tiers[1]" (for messages)
+    std::string plugin;      // a plugin name ("dram") or a path to a .so
+    YAML::Node options;      // a map, or null when the spec gave none
+    std::string keyPath;     // "benchmark" or "tiers[1]" (for messages)
     SourceLocation pluginAt; // where the `plugin:` value is
     SourceLocation optionsAt;
+    std::string sourceName; // the spec file: locates the nodes inside `options` in messages
 };
 
 struct TierSpec : PluginUse {
@@ -44,12 +45,25 @@ struct TierSpec : PluginUse {
 };
 
 struct RunSettings {
-    uint64_t durationNs = 10'000'000'000;  // timed phase; 0 = until the benchmark's work is done
+    uint64_t durationNs = 10'000'000'000; // timed phase; 0 = until the benchmark's work is done
     uint64_t warmupNs = 0;
     uint64_t seed = 42;
     std::string resultsDir = "results";
     bool keep = false;
     uint64_t progressIntervalNs = 1'000'000'000;
+    bool stonewall = false; // several ranks: all stop when the first finishes
+};
+
+// The spec's `launch:` section: how `mlpsrun run` starts mpiexec when not under one already
+// (the command line's --hosts, -n, ... take precedence).
+struct LaunchSettings {
+    std::vector<std::string> hosts; // "h1", "h2:4"
+    std::string hostfile;
+    uint32_t ranks = 0;
+    std::string mpiBin;
+    bool oversubscribe = false;
+    bool allowRunAsRoot = false;
+    std::vector<std::string> mpiParams; // "key=value" or "--option value"
 };
 
 struct RunSpec {
@@ -59,6 +73,7 @@ struct RunSpec {
     PluginUse benchmark;
     std::vector<TierSpec> tiers;
     RunSettings run;
+    LaunchSettings launch;
     std::vector<std::string> pluginPath; // the spec's plugin_path, expanded
 };
 

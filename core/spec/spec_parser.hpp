@@ -11,7 +11,8 @@
 
 namespace mlps::core {
 
-constexpr size_t kMaxSpecBytes = 1 << 20; // 1 MiB: specs are hand-written; anything larger is a mistake
+constexpr size_t kMaxSpecBytes =
+    1 << 20; // 1 MiB: specs are hand-written; anything larger is a mistake
 
 // Reads and parses a spec file. `overrides` are --set "key.path=value" strings, applied before
 // validation so that their errors read like spec errors.

@@ -1,7 +1,7 @@
 // Units of sizes, durations and bandwidths as they appear in specs and on the command line.
-//   sizes:      4096  64KiB  1.5GB  512MiB  2TiB  (K/M/G/T/P = 10^3.., KiB/MiB.. = 2^10..; B optional)
-//   durations:  30s  500ms  2m  1h  10us  250ns  (a plain number = seconds)
-//   bandwidth:  64GB/s  1.5GiB/s  800MB/s  (a plain number = bytes/s)
+//   sizes:      4096  64KiB  1.5GB  512MiB  2TiB  (K/M/G/T/P = 10^3.., KiB/MiB.. = 2^10..; B
+//   optional) durations:  30s  500ms  2m  1h  10us  250ns  (a plain number = seconds) bandwidth:
+//   64GB/s  1.5GiB/s  800MB/s  (a plain number = bytes/s)
 // Parse errors throw UnitError with a message that says what was expected.
 #pragma once
 
@@ -14,7 +14,7 @@
 namespace mlps::core {
 
 class UnitError : public std::invalid_argument {
-public:
+  public:
     using std::invalid_argument::invalid_argument;
 };
 
