@@ -238,7 +238,7 @@ const LoadedPlugin &PluginRegistry::find(uint32_t kind, const std::string &name)
             message += (i > 0 ? ", " : "") + sameKind[i];
         }
     }
-    throw PluginError(message);
+    throw PluginNotFoundError(message);
 }
 
 const LoadedPlugin &PluginRegistry::loadExplicit(uint32_t kind, const std::string &path) {

@@ -41,6 +41,13 @@ class PluginError : public Error {
     explicit PluginError(const std::string &message) : Error(message, kExitPlugin) {}
 };
 
+// No plugin of that kind and name anywhere on the search path. When a spec names it, that is a
+// mistake in the spec (exit 2, with the spec's line and column); see core/plugin/spec_plugins.
+class PluginNotFoundError : public PluginError {
+  public:
+    explicit PluginNotFoundError(const std::string &message) : PluginError(message) {}
+};
+
 // The machine said no: a file, a directory, memory, a tier that refused to start (exit 4).
 class SystemError : public Error {
   public:
