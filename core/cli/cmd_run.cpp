@@ -1,14 +1,25 @@
-// `mlpsrun run` and `mlpsrun validate`.
+// `mlpsrun run` and `mlpsrun validate`; with --hosts / -n (or the spec's launch section) and
+// not already under mpiexec, `run` launches the job through mpiexec instead.
+#include <filesystem>
 #include <iostream>
+
+#include <mlps/host_api.h>
 
 #include "cli/commands.hpp"
 #include "cli/default_spec.hpp"
+#include "results/run_index.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/comm.hpp"
+#include "runtime/launcher.hpp"
+#include "runtime/run_summary.hpp"
 #include "runtime/runner.hpp"
 #include "runtime/signals.hpp"
 #include "spec/spec_parser.hpp"
+#include "util/errors.hpp"
 #include "util/log.hpp"
 #include "util/sys_info.hpp"
+
+namespace fs = std::filesystem;
 
 namespace mlps::core {
 
@@ -38,24 +49,200 @@ RunOptions runOptions(const RunCommandOptions &options) {
     RunOptions run;
     run.pluginPaths = options.pluginPaths;
     run.quiet = options.quiet;
+    run.stonewall = options.stonewall;
     run.progress = options.progress ? ProgressMode::On
                                     : (options.quiet ? ProgressMode::Off : ProgressMode::Auto);
     return run;
 }
 
+std::string absolute(const std::string &path) {
+    return path.empty() ? path : fs::absolute(path).lexically_normal().string();
+}
+
+// What each rank runs: this mlpsrun, the same spec and options, paths made absolute (ranks on
+// other hosts start in the same directory only if it exists there).
+std::vector<std::string> rankCommand(const RunCommandOptions &options) {
+    std::vector<std::string> argv{selfExecutable()};
+    for (int i = 0; i < options.verbose; ++i) {
+        argv.emplace_back("-v");
+    }
+    argv.emplace_back("run");
+    if (!options.specPath.empty()) {
+        argv.push_back(absolute(options.specPath));
+    }
+    for (const auto &set : options.overrides) {
+        argv.insert(argv.end(), {"--set", set});
+    }
+    for (const auto &dir : options.pluginPaths) {
+        argv.insert(argv.end(), {"--plugin-path", absolute(dir)});
+    }
+    argv.insert(argv.end(),
+                {"--results-dir",
+                 absolute(options.resultsDir.empty() ? std::string() : options.resultsDir)});
+    if (argv.back().empty()) {
+        argv.resize(argv.size() - 2);
+    }
+    if (options.quiet) {
+        argv.emplace_back("--quiet");
+    }
+    if (options.progress) {
+        argv.emplace_back("--progress");
+    }
+    if (options.stonewall) {
+        argv.emplace_back("--stonewall");
+    }
+    return argv;
+}
+
+int launch(const RunCommandOptions &options) {
+    const std::string mpiexec = findMpiexec(options.launch.mpiBin);
+    // The spec is checked here first: a typo should not start N processes to say so N times.
+    auto world = Comm::createWorld();
+    const std::string runId = newRunId();
+    RunCommandOptions local = options;
+    Runner runner(loadSpec(local, *world, runId), runOptions(local), *world, runId);
+    runner.resolve();
+    RunCommandOptions forRanks = options;
+    if (forRanks.resultsDir.empty()) {
+        // The spec's results_dir is relative to where mlpsrun started; keep it so on every rank.
+        forRanks.resultsDir = absolute(runner.spec().run.resultsDir);
+    }
+    const std::vector<std::string> argv =
+        buildLaunchCommand(options.launch, mpiexec, isOpenMpi(mpiexec), rankCommand(forRanks));
+    if (options.dryRun) {
+        std::cout << shellCommand(argv) << '\n';
+        return kExitOk;
+    }
+    if (options.launch.preflight) {
+        preflightHosts(options.launch, selfExecutable(), runner.pluginFiles());
+    }
+    std::cerr << "mlpsrun: launching: " << shellCommand(argv) << std::endl;
+    return runLauncher(argv);
+}
+
+// A run that ended before the results folder existed still goes into the history.
+void recordFailure(const RunSpec &spec,
+                   const std::string &runId,
+                   const Comm &comm,
+                   int exitCode,
+                   const std::string &message) {
+    try {
+        RunIndex(spec.run.resultsDir)
+            .append({{"id", runId},
+                     {"time", utcTimestamp()},
+                     {"benchmark", spec.benchmark.plugin},
+                     {"spec", spec.sourceName},
+                     {"spec_hash", specHash(spec.text)},
+                     {"ranks", comm.size()},
+                     {"hosts", {hostName()}},
+                     {"status", exitCode == kExitInterrupted ? "interrupted" : "failed"},
+                     {"partial", true},
+                     {"exit_code", exitCode},
+                     {"error", message},
+                     {"result", nullptr}});
+    } catch (const std::exception &e) {
+        logWarn(std::string("run index not updated: ") + e.what());
+    }
+}
+
+// The spec's launch section, under what the command line said (which wins key by key).
+LaunchOptions launchSettings(const RunCommandOptions &options) {
+    LaunchOptions merged = options.launch;
+    if (Comm::launchedByMpi()) {
+        return merged; // already a rank: never launch again
+    }
+    LaunchSettings spec;
+    try {
+        auto world = Comm::createWorld();
+        spec = loadSpec(options, *world, "launch").launch;
+    } catch (const Error &) {
+        return merged; // the run itself reports the spec's mistakes
+    }
+    if (merged.hosts.empty()) {
+        merged.hosts = spec.hosts;
+    }
+    if (merged.hostfile.empty()) {
+        merged.hostfile = spec.hostfile;
+    }
+    if (merged.ranks == 0) {
+        merged.ranks = spec.ranks;
+    }
+    if (merged.mpiBin.empty()) {
+        merged.mpiBin = spec.mpiBin;
+    }
+    merged.oversubscribe = merged.oversubscribe || spec.oversubscribe;
+    merged.allowRunAsRoot = merged.allowRunAsRoot || spec.allowRunAsRoot;
+    merged.mpiParams.insert(merged.mpiParams.begin(), spec.mpiParams.begin(), spec.mpiParams.end());
+    return merged;
+}
+
 } // namespace
 
-int runCommand(const RunCommandOptions &options) {
-    auto comm = Comm::createWorld();
-    const std::string runId = newRunId();
-    Runner runner(loadSpec(options, *comm, runId), runOptions(options), *comm, runId);
-    runner.resolve();
-    if (options.dryRun) {
-        runner.printPlan(std::cout);
-        return 0;
+int runCommand(const RunCommandOptions &given) {
+    RunCommandOptions options = given;
+    options.launch = launchSettings(given);
+    if (options.launch.wanted() && !Comm::launchedByMpi()) {
+        return launch(options);
     }
     installStopSignalHandlers();
-    return runner.execute();
+    if (Comm::launchedByMpi()) {
+        installJobStopSignal();
+    }
+    auto comm = Comm::createWorld();
+    if (comm->rank() != 0 && options.verbose < 2) {
+        // One voice per job: the other ranks say only what went wrong on them.
+        Logger::instance().setLevel(LogLevel::Warn);
+    }
+    // Every rank uses rank 0's run id: one results folder, one history entry.
+    std::string runId = comm->rank() == 0 ? newRunId() : std::string();
+    if (!comm->broadcast(runId, giveUpAfterStop())) {
+        throw SystemError("the ranks of this job could not agree on a run id");
+    }
+
+    std::unique_ptr<RunSpec> loaded;
+    std::unique_ptr<Runner> runner;
+    int code = kExitOk;
+    std::string message;
+    try {
+        loaded = std::make_unique<RunSpec>(loadSpec(options, *comm, runId));
+        runner = std::make_unique<Runner>(*loaded, runOptions(options), *comm, runId);
+        runner->resolve();
+    } catch (const Error &e) {
+        code = e.exitCode();
+        message = e.what();
+    } catch (const std::exception &e) {
+        code = kExitSystem;
+        message = e.what();
+    }
+    // Every rank resolved its spec and plugins (paths expand per rank), or nobody goes on.
+    const std::vector<RankFailure> failures = agree(*comm, code, message);
+    if (!failures.empty()) {
+        int worst = 0;
+        for (const auto &f : failures) {
+            worst = std::max(worst, f.exitCode);
+        }
+        if (comm->rank() == 0 && loaded && !options.dryRun) {
+            recordFailure(*loaded, runId, *comm, worst, describeFailures(failures, comm->size()));
+        }
+        // Rank 0 says it for the job; the others exit with the same code, silently.
+        throw Error(comm->rank() == 0 ? describeFailures(failures, comm->size()) : std::string(),
+                    worst);
+    }
+    if (options.dryRun) {
+        if (comm->rank() == 0) {
+            runner->printPlan(std::cout);
+        }
+        return 0;
+    }
+    uint64_t jobCode = static_cast<uint64_t>(runner->execute());
+    // Leave together: Open MPI tears the whole job down (killing ranks still in MPI_Finalize,
+    // or rank 0 still writing) as soon as one rank exits non-zero. So the ranks agree on the
+    // job's exit code, and only rank 0 exits with it: mpiexec's status is then the job's.
+    if (comm->size() > 1 && !comm->broken() &&
+        comm->allreduce(&jobCode, 1, MLPS_REDUCE_MAX, giveUpAfterStop()) && comm->rank() != 0) {
+        return kExitOk;
+    }
+    return static_cast<int>(jobCode);
 }
 
 int validateCommand(const RunCommandOptions &options) {

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/launcher.hpp"
+
 namespace mlps::core {
 
 struct RunCommandOptions {
@@ -15,6 +17,9 @@ struct RunCommandOptions {
     bool dryRun = false;
     bool progress = false;
     bool quiet = false;
+    bool stonewall = false; // --stonewall (also run.stonewall in the spec)
+    int verbose = 0;        // -v count, forwarded to the ranks when launching
+    LaunchOptions launch;   // --hosts, -n, ... (also the spec's launch section)
 };
 
 int runCommand(const RunCommandOptions &options);
@@ -22,6 +27,9 @@ int validateCommand(const RunCommandOptions &options);
 int pluginsListCommand(const std::vector<std::string> &pluginPaths);
 int pluginsInspectCommand(const std::string &file);
 int describeCommand(const std::string &name, const std::vector<std::string> &pluginPaths);
+// `mlpsrun history list` / `show ID` over <resultsDir>/index.jsonl.
+int historyListCommand(const std::string &resultsDir, size_t limit);
+int historyShowCommand(const std::string &resultsDir, const std::string &id);
 // The embedded default spec, as `mlpsrun run` without a SPEC uses it.
 const char *defaultSpecText();
 

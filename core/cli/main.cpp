@@ -55,6 +55,47 @@ void addRunOptions(CLI::App *cmd, RunCommandOptions &options, bool forRun) {
                           options.quiet,
                           "No progress line and no summary; print the path of summary.json");
         progress->excludes(quiet);
+        cmd->add_flag("--stonewall",
+                      options.stonewall,
+                      "With several ranks: stop every rank when the first one finishes (also "
+                      "run.stonewall in the spec)");
+        auto &launch = options.launch;
+        const char *group = "Launching on many ranks (runs mpiexec; see `Running on many hosts`)";
+        cmd->add_option("--hosts",
+                        launch.hosts,
+                        "Run on these hosts through mpiexec: h1,h2:4 (4 = slots on h2)")
+            ->delimiter(',')
+            ->type_name("HOST[:SLOTS],...")
+            ->allow_extra_args(false)
+            ->group(group);
+        cmd->add_option("-n,--np", launch.ranks, "Number of ranks (launches mpiexec -n N)")
+            ->check(CLI::PositiveNumber)
+            ->group(group);
+        cmd->add_option("--hostfile", launch.hostfile, "mpiexec's hostfile")
+            ->check(CLI::ExistingFile)
+            ->group(group);
+        cmd->add_option("--mpi-bin", launch.mpiBin, "The launcher to run (default: mpiexec)")
+            ->type_name("PATH")
+            ->group(group);
+        cmd->add_flag(
+               "--oversubscribe", launch.oversubscribe, "Allow more ranks than cores (Open MPI)")
+            ->group(group);
+        cmd->add_flag("--allow-run-as-root",
+                      launch.allowRunAsRoot,
+                      "Let Open MPI run as root (containers)")
+            ->group(group);
+        cmd->add_option("--mpi-param",
+                        launch.mpiParams,
+                        "key=value: an Open MPI MCA parameter (--mca key value); or an mpiexec "
+                        "option, e.g. '--bind-to core' (repeatable)")
+            ->type_name("KEY=VALUE")
+            ->allow_extra_args(false)
+            ->group(group);
+        cmd->add_flag_callback(
+               "--no-preflight",
+               [&launch] { launch.preflight = false; },
+               "Do not check that remote hosts are reachable and have mlpsrun and the plugins")
+            ->group(group);
     }
 }
 
@@ -102,6 +143,22 @@ int main(int argc, char **argv) {
     describe->add_option("--plugin-path", describePaths, "Look in DIR first (repeatable)")
         ->type_name("DIR");
 
+    std::string historyDir = "results";
+    auto *history = app.add_subcommand("history", "The runs recorded in a results folder");
+    history->require_subcommand(1);
+    size_t historyLimit = 0;
+    auto *historyList = history->add_subcommand(
+        "list", "Every run: id, start, benchmark, ranks, hosts, status, summary path");
+    historyList->add_option("--results-dir", historyDir, "The results folder (default: results)")
+        ->type_name("DIR");
+    historyList->add_option("--last", historyLimit, "Only the last N runs")->type_name("N");
+    std::string historyId;
+    auto *historyShow =
+        history->add_subcommand("show", "One run's record and summary (an id prefix will do)");
+    historyShow->add_option("ID", historyId, "A run id, or its beginning")->required();
+    historyShow->add_option("--results-dir", historyDir, "The results folder (default: results)")
+        ->type_name("DIR");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp &e) {
@@ -119,6 +176,7 @@ int main(int argc, char **argv) {
                                                : LogLevel::Warn);
     try {
         if (*run) {
+            runOptions.verbose = verbose;
             if (runOptions.quiet) {
                 Logger::instance().setLevel(LogLevel::Warn);
             } else if (verbose == 0) {
@@ -138,8 +196,17 @@ int main(int argc, char **argv) {
         if (*describe) {
             return describeCommand(describeName, describePaths);
         }
+        if (*historyList) {
+            return historyListCommand(historyDir, historyLimit);
+        }
+        if (*historyShow) {
+            return historyShowCommand(historyDir, historyId);
+        }
     } catch (const Error &e) {
-        std::cerr << "mlpsrun: error: " << e.what() << '\n';
+        // An empty message: another rank of the job has said it already.
+        if (e.what()[0] != '\0') {
+            std::cerr << "mlpsrun: error: " << e.what() << '\n';
+        }
         return e.exitCode();
     } catch (const std::exception &e) {
         std::cerr << "mlpsrun: error: " << e.what() << '\n';

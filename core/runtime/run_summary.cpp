@@ -35,6 +35,8 @@ std::string specHash(const std::string &text) {
 
 namespace {
 
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
 double num(const nlohmann::json &j, const char *key) {
     const auto it = j.find(key);
     return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
@@ -134,6 +136,32 @@ void printHumanSummary(const nlohmann::json &summary, std::ostream &out) {
         << summary.value("ranks", 1) << " rank(s)\n";
     if (summary.contains("metrics")) {
         printMetrics(summary.at("metrics"), out);
+    }
+    // A job of several ranks: where they ran, and the first-done view next to the aggregate.
+    const nlohmann::json job = summary.value("job", nlohmann::json::object());
+    if (job.value("ranks", 1) > 1) {
+        out << "  job: " << job.value("ranks", 1) << " ranks on "
+            << summary.value("per_host", nlohmann::json::array()).size() << " host(s)"
+            << (job.value("merged", false) ? ", merged" : ", NOT merged (rank 0's figures)");
+        if (job.contains("window")) {
+            out << "; first rank done after "
+                << formatDurationNs(num(job["window"], "first_done_s") * 1e9);
+        }
+        out << '\n';
+        const nlohmann::json bandwidth = job.value("bandwidth", nlohmann::json::object());
+        for (const auto &[name, bw] : bandwidth.items()) {
+            if (num(bw, "bytes") == 0) {
+                continue;
+            }
+            char head[40];
+            std::snprintf(head, sizeof head, "  %-12s ", name.c_str());
+            out << head << "aggregate " << formatBandwidth(num(bw, "aggregate_gib_per_s") * kGiB)
+                << "  first done " << formatBandwidth(num(bw, "first_done_gib_per_s") * kGiB)
+                << '\n';
+        }
+        if (job.contains("missing_ranks")) {
+            out << "  missing ranks: " << job["missing_ranks"].dump() << '\n';
+        }
     }
     if (summary.contains("tiers")) {
         for (const auto &tier : summary.at("tiers")) {

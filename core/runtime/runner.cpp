@@ -1,5 +1,6 @@
 #include "runtime/runner.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -9,10 +10,15 @@
 #include <unistd.h>
 
 #include "build_config.hpp"
+#include "plugin/spec_plugins.hpp"
 #include "results/metrics_json.hpp"
+#include "results/run_index.hpp"
 #include "runtime/host_binding.hpp"
+#include "runtime/mpi_control.hpp"
+#include "runtime/mpi_merge.hpp"
 #include "runtime/run_summary.hpp"
 #include "runtime/sampler.hpp"
+#include "runtime/signals.hpp"
 #include "spec/units.hpp"
 #include "util/errors.hpp"
 #include "util/log.hpp"
@@ -28,12 +34,30 @@ struct Runner::Outcome {
     bool partial = false;
     int exitCode = kExitOk;
     std::vector<std::string> errors;
-    nlohmann::json report = nlohmann::json::object();
+    nlohmann::json report = nlohmann::json::object();    // the job's (rank 0: merged metrics)
+    nlohmann::json ownReport = nlohmann::json::object(); // this rank's own
     std::optional<TimeSeries> series;
     std::string startedAt;
     nlohmann::json tiers = nlohmann::json::array();
+    bool timedRan = false;      // every rank went through the timed phase (agreed)
+    bool clusterBroken = false; // a rank stopped answering: no more collectives
+    std::vector<uint32_t> missingRanks;
+    CounterTrail trail;
+    JobWindow window;
+    bool windowKnown = false;
+    std::vector<uint64_t> firstDoneTotals;
+    std::vector<nlohmann::json> perRank;
+    double mergeSeconds = 0;  // window agreement and metric reductions
+    double gatherSeconds = 0; // per-rank figures to rank 0 (waits for the slowest teardown)
+    uint64_t localStartNs = 0, localEndNs = 0; // relative to the start barrier
+    double localTimedSeconds = 0;
 
     void fail(const std::string &message, int code, const std::string &why = "failed") {
+        for (const auto &known : errors) {
+            if (known == message) {
+                return; // the same failure reported twice (e.g. by this rank and by agreement)
+            }
+        }
         errors.push_back(message);
         if (exitCode == kExitOk || exitCode == kExitRunFailed) {
             exitCode = code;
@@ -65,16 +89,6 @@ Runner::~Runner() {
 
 namespace {
 
-// A plugin given as a path in the spec is relative to the spec's folder, not to the cwd.
-std::string pluginReference(const std::string &plugin, const std::string &specSource) {
-    const bool isPath = plugin.find('/') != std::string::npos ||
-                        (plugin.size() > 3 && plugin.compare(plugin.size() - 3, 3, ".so") == 0);
-    if (!isPath || fs::path(plugin).is_absolute() || specSource.empty() || specSource[0] == '<') {
-        return plugin;
-    }
-    return (fs::path(specSource).parent_path() / plugin).lexically_normal().string();
-}
-
 std::string describeFailure(const mlps_error &err, mlps_status status) {
     std::string text = err.message[0] != '\0' ? err.message : "failed";
     if (err.sys_errno != 0 && std::strstr(err.message, std::strerror(err.sys_errno)) == nullptr) {
@@ -92,8 +106,8 @@ void Runner::resolve() {
     std::vector<std::string> specPaths = spec_.pluginPath;
     registry_ = std::make_unique<PluginRegistry>(pluginSearchPath(options_.pluginPaths, specPaths));
 
-    benchmark_ = &registry_->resolve(MLPS_KIND_BENCHMARK,
-                                     pluginReference(spec_.benchmark.plugin, spec_.sourceName));
+    benchmark_ =
+        &resolveSpecPlugin(*registry_, MLPS_KIND_BENCHMARK, spec_.benchmark, spec_.sourceName);
     ExpandContext expand;
     expand.rank = context_.comm.rank();
     expand.localRank = context_.comm.localRank();
@@ -107,8 +121,7 @@ void Runner::resolve() {
     for (const TierSpec &tierSpec : spec_.tiers) {
         TierInstance tier;
         tier.spec = tierSpec;
-        tier.plugin =
-            &registry_->resolve(MLPS_KIND_TIER, pluginReference(tierSpec.plugin, spec_.sourceName));
+        tier.plugin = &resolveSpecPlugin(*registry_, MLPS_KIND_TIER, tierSpec, spec_.sourceName);
         tier.options = resolveOptions(*tier.plugin->descriptor, tierSpec, expand);
         tier.options.addSize("capacity", tierSpec.capacityBytes);
         tier.options.addBool("keep", tierSpec.keep);
@@ -120,6 +133,19 @@ void Runner::resolve() {
             context_, "tier " + tier.spec.name + " (" + tier.plugin->name() + ")");
     }
     benchmarkHost_ = std::make_unique<HostBinding>(context_, benchmark_->name());
+}
+
+std::vector<std::string> Runner::pluginFiles() const {
+    std::vector<std::string> files;
+    if (benchmark_ != nullptr) {
+        files.push_back(benchmark_->path);
+    }
+    for (const auto &tier : context_.tiers) {
+        if (std::find(files.begin(), files.end(), tier.plugin->path) == files.end()) {
+            files.push_back(tier.plugin->path);
+        }
+    }
+    return files;
 }
 
 std::string Runner::resultsFolder() const {
@@ -190,6 +216,21 @@ void Runner::createTiers() {
     }
 }
 
+void Runner::createBenchmark() {
+    mlps_error err{};
+    const mlps_status st = benchmark_->descriptor->create(
+        benchmarkHost_->api(), benchmarkOptions_.config(), &benchmarkSelf_, &err);
+    if (st < 0 || benchmarkSelf_ == nullptr) {
+        benchmarkSelf_ = nullptr;
+        const std::string message =
+            "benchmark '" + benchmark_->name() + "' could not start: " + describeFailure(err, st);
+        if (st == MLPS_E_INVALID) {
+            throw ConfigError(spec_.sourceName + ": benchmark.options: " + message);
+        }
+        throw SystemError(message);
+    }
+}
+
 void Runner::destroyAll() noexcept {
     if (benchmarkSelf_ != nullptr) {
         benchmark_->descriptor->destroy(benchmarkSelf_);
@@ -204,135 +245,192 @@ void Runner::destroyAll() noexcept {
     }
 }
 
+namespace {
+
+// Runs `step`, turning what it throws into an exit code and a message (0, "" when it worked).
+template <typename Step>
+std::pair<int, std::string> guarded(Step &&step) {
+    try {
+        step();
+        return {kExitOk, {}};
+    } catch (const Error &e) {
+        return {e.exitCode(), e.what()};
+    } catch (const std::exception &e) {
+        return {kExitRunFailed, e.what()};
+    }
+}
+
+} // namespace
+
+// Every rank reaches this with its own status; all continue only if every rank is fine. A
+// failure anywhere is recorded on every rank (with the failing rank's host and message).
+bool Runner::agreeOrFail(Outcome &outcome, int code, const std::string &message) {
+    if (code == kExitOk && stopSignalled()) {
+        code = kExitInterrupted;
+    }
+    const std::vector<RankFailure> failures = agree(context_.comm, code, message);
+    if (failures.empty()) {
+        return true;
+    }
+    int worst = kExitOk;
+    bool interruptedOnly = true;
+    for (const auto &f : failures) {
+        worst = std::max(worst, f.exitCode == kExitInterrupted ? 0 : f.exitCode);
+        interruptedOnly = interruptedOnly && f.exitCode == kExitInterrupted;
+    }
+    if (!interruptedOnly) {
+        const std::string text = describeFailures(failures, context_.comm.size());
+        if (context_.comm.rank() == 0 || code != kExitOk) {
+            logError(text);
+        }
+        outcome.fail(text, worst == kExitOk ? kExitRunFailed : worst);
+    }
+    context_.abort();
+    return false;
+}
+
 void Runner::runPhases(Outcome &outcome) {
     const mlps_benchmark_ops *ops = benchmark_->benchmarkOps();
     const auto &run = spec_.run;
-    auto check = [&](mlps_status st, const mlps_error &err, const char *what) {
-        if (st < 0) {
-            throw RunError(benchmark_->name() + " " + what + ": " + describeFailure(err, st));
-        }
+    Comm &comm = context_.comm;
+    auto step = [&](uint32_t phase, const char *what) {
+        return guarded([&] {
+            mlps_error err{};
+            const mlps_status st =
+                phase == MLPS_PHASE_PREPARE
+                    ? (ops->prepare != nullptr ? ops->prepare(benchmarkSelf_, &err) : MLPS_OK)
+                    : ops->run(benchmarkSelf_, phase, &err);
+            if (st < 0) {
+                throw RunError(benchmark_->name() + " " + what + ": " + describeFailure(err, st));
+            }
+        });
     };
 
     context_.enterPhase(MLPS_PHASE_PREPARE, 0);
-    if (ops->prepare != nullptr) {
-        mlps_error err{};
-        check(ops->prepare(benchmarkSelf_, &err), err, "prepare failed");
-    }
+    auto [code, message] = step(MLPS_PHASE_PREPARE, "prepare failed");
     // Every rank is ready before anything is timed.
-    context_.comm.barrier();
+    if (!agreeOrFail(outcome, code, message)) {
+        return;
+    }
+    code = kExitOk;
+    message.clear();
     if (run.warmupNs != 0 && !context_.shouldStop()) {
         logInfo("warmup for " + formatDurationNs(double(run.warmupNs)));
         context_.enterPhase(MLPS_PHASE_WARMUP, run.warmupNs);
-        mlps_error err{};
-        check(ops->run(benchmarkSelf_, MLPS_PHASE_WARMUP, &err), err, "warmup failed");
+        std::tie(code, message) = step(MLPS_PHASE_WARMUP, "warmup failed");
     }
-    if (stopSignalled()) {
+    // Nobody starts the timed phase alone (e.g. after a Ctrl-C that reached only some ranks).
+    if (!agreeOrFail(outcome, code, message)) {
         return;
     }
-    context_.comm.barrier();
 
     // Auto: a live line on a terminal only; a log file or a pipe gets no per-second noise.
+    // Rank 0 draws it for the whole job.
     const bool showProgress =
-        options_.progress == ProgressMode::On ||
-        (options_.progress == ProgressMode::Auto && isatty(STDERR_FILENO) != 0);
-    Sampler sampler(context_, run.progressIntervalNs, showProgress);
+        comm.rank() == 0 &&
+        (options_.progress == ProgressMode::On ||
+         (options_.progress == ProgressMode::Auto && isatty(STDERR_FILENO) != 0));
+    const bool stonewall = options_.stonewall || spec_.run.stonewall;
+    control_ = std::make_unique<JobControl>(comm, context_, stonewall);
+    Sampler sampler(context_, run.progressIntervalNs, showProgress, control_.get());
+    // The start: every rank leaves this barrier together; times are kept relative to it.
+    comm.barrier();
+    startBarrierNs_ = monotonicNs();
     context_.markTimedStart(monotonicNs());
     context_.enterPhase(MLPS_PHASE_TIMED, run.durationNs);
-    logInfo("timed phase: " + (run.durationNs != 0 ? formatDurationNs(double(run.durationNs))
-                                                   : std::string("until the work is done")));
+    logInfo("timed phase: " +
+            (run.durationNs != 0 ? formatDurationNs(double(run.durationNs))
+                                 : std::string("until the work is done")) +
+            (comm.size() > 1 ? ", " + std::to_string(comm.size()) + " ranks" : std::string()) +
+            (stonewall && comm.size() > 1 ? ", stonewall" : ""));
     sampler.start();
-    mlps_error err{};
-    const mlps_status st = ops->run(benchmarkSelf_, MLPS_PHASE_TIMED, &err);
+    std::tie(code, message) = step(MLPS_PHASE_TIMED, "run failed");
     // The benchmark drained before returning, so the window ends here (DESIGN.md §4).
     context_.markTimedEnd(monotonicNs());
     sampler.stop();
     context_.enterPhase(MLPS_PHASE_TEARDOWN, 0);
     outcome.series = sampler.series();
-    check(st, err, "run failed");
+    outcome.trail = sampler.trail();
+    outcome.trail.closeAt(context_.timedEndNs());
+    outcome.localStartNs = context_.timedStartNs() - startBarrierNs_;
+    outcome.localEndNs = context_.timedEndNs() - startBarrierNs_;
+    outcome.localTimedSeconds = context_.timedSeconds();
+    outcome.timedRan = true;
+    if (code != kExitOk) {
+        logError(message);
+        outcome.fail(message, code);
+    }
+    // Stop together: a failed rank stops the others; every rank learns when all are done.
+    if (!control_->finish(code == kExitOk, message, outcome.missingRanks)) {
+        outcome.clusterBroken = true;
+        std::string who;
+        for (uint32_t r : outcome.missingRanks) {
+            who += (who.empty() ? "" : ", ") + std::to_string(r);
+        }
+        outcome.fail(who.empty() ? "the job was torn down before every rank finished"
+                                 : "rank(s) " + who +
+                                       " never finished the timed phase (died, or killed); "
+                                       "results are rank 0's and the last progress of others",
+                     kExitRunFailed);
+    }
+    for (const auto &error : control_->rankErrors()) {
+        if (error.rfind("rank 0 ", 0) != 0) {
+            outcome.fail(error, kExitRunFailed);
+        }
+    }
 }
 
-int Runner::execute() {
-    if (benchmark_ == nullptr) {
-        resolve();
+// Window and metrics of the whole job (rank 0 ends up with the merged snapshot). With a
+// broken world nothing is exchanged: rank 0's own figures stand, marked partial.
+void Runner::mergeAcrossRanks(Outcome &outcome, MetricsSnapshot &metrics) {
+    Comm &comm = context_.comm;
+    if (!outcome.timedRan || outcome.clusterBroken) {
+        return;
     }
-    Outcome outcome;
-    outcome.startedAt = utcTimestamp();
+    const uint64_t began = monotonicNs();
+    const auto infos = context_.metrics.list();
+    if (!agreeWindow(comm, outcome.localStartNs, outcome.localEndNs, infos, outcome.window)) {
+        outcome.clusterBroken = true;
+        outcome.fail("the ranks stopped answering while merging results", kExitRunFailed);
+        return;
+    }
+    outcome.windowKnown = true;
+    const uint64_t windowAgreed = monotonicNs();
+    outcome.firstDoneTotals = outcome.trail.at(startBarrierNs_ + outcome.window.firstEndNs);
+    // Summed over ranks with the metrics; the last slot carries nothing else.
+    std::vector<uint64_t> early = outcome.firstDoneTotals;
+    early.resize(infos.size(), 0);
+    if (!comm.reduceToRoot(
+            early.data(), uint32_t(early.size()), MLPS_REDUCE_SUM, giveUpAfterStop()) ||
+        !reduceMetrics(comm, infos, metrics)) {
+        outcome.clusterBroken = true;
+        outcome.windowKnown = false;
+        outcome.fail("the ranks stopped answering while merging results", kExitRunFailed);
+        return;
+    }
+    outcome.firstDoneTotals = early;
+    const uint64_t ended = monotonicNs();
+    outcome.mergeSeconds = double(ended - began) / 1e9;
+    logDebug("merge: window agreed in " + formatDurationNs(double(windowAgreed - began)) +
+             ", metrics reduced in " + formatDurationNs(double(ended - windowAgreed)));
+}
 
-    // The spec is valid: from here on everything lands in the results folder.
-    context_.resultsDir = resultsFolder();
-    std::error_code ec;
-    fs::create_directories(context_.resultsDir, ec);
-    if (ec) {
-        throw SystemError("cannot create the results folder " + context_.resultsDir + ": " +
-                          ec.message());
+std::string Runner::runReport(Outcome &outcome) {
+    std::string text;
+    mlps_text_sink sink{&text, [](void *ctx, const char *data, size_t len) {
+                            static_cast<std::string *>(ctx)->append(data, len);
+                        }};
+    mlps_error err{};
+    const mlps_status st = benchmark_->benchmarkOps()->report(benchmarkSelf_, &sink, &err);
+    if (st < 0) {
+        outcome.fail("report failed: " + describeFailure(err, st), kExitRunFailed);
+        return {};
     }
-    Logger::instance().openFile(context_.resultsDir + "/run.log");
-    {
-        std::ofstream resolved(context_.resultsDir + "/spec.resolved.yaml");
-        YAML::Emitter emitter;
-        emitter << spec_.root;
-        resolved << "# resolved from " << spec_.sourceName << " (run " << context_.runId << ")\n"
-                 << emitter.c_str() << "\n";
-    }
-    logInfo("run " + context_.runId + ": results in " + context_.resultsDir);
+    return text;
+}
 
-    try {
-        createTiers();
-        mlps_error err{};
-        const mlps_status st = benchmark_->descriptor->create(
-            benchmarkHost_->api(), benchmarkOptions_.config(), &benchmarkSelf_, &err);
-        if (st < 0 || benchmarkSelf_ == nullptr) {
-            benchmarkSelf_ = nullptr;
-            const std::string message = "benchmark '" + benchmark_->name() +
-                                        "' could not start: " + describeFailure(err, st);
-            if (st == MLPS_E_INVALID) {
-                throw ConfigError(spec_.sourceName + ": benchmark.options: " + message);
-            }
-            throw SystemError(message);
-        }
-        runPhases(outcome);
-    } catch (const Error &e) {
-        logError(e.what());
-        outcome.fail(e.what(), e.exitCode());
-        context_.abort();
-    } catch (const std::exception &e) {
-        logError(e.what());
-        outcome.fail(e.what(), kExitRunFailed);
-        context_.abort();
-    }
-    if (stopSignalled()) {
-        outcome.fail(std::string("interrupted by ") + strsignal(stopSignalNumber()),
-                     kExitInterrupted,
-                     "interrupted");
-        outcome.exitCode = kExitInterrupted;
-        outcome.status = "interrupted";
-    }
-
-    context_.setFinalMetrics(context_.metrics.snapshot(monotonicNs()));
-    // The report of a benchmark that ran (even partly) is worth keeping.
-    if (benchmarkSelf_ != nullptr) {
-        std::string text;
-        mlps_text_sink sink{&text, [](void *ctx, const char *data, size_t len) {
-                                static_cast<std::string *>(ctx)->append(data, len);
-                            }};
-        mlps_error err{};
-        const mlps_status st = benchmark_->benchmarkOps()->report(benchmarkSelf_, &sink, &err);
-        if (st < 0) {
-            outcome.fail("report failed: " + describeFailure(err, st), kExitRunFailed);
-        } else {
-            outcome.report = nlohmann::json::parse(text, nullptr, false);
-            if (outcome.report.is_discarded() || !outcome.report.is_object()) {
-                outcome.fail("the benchmark's report is not a JSON object", kExitRunFailed);
-                outcome.report = {{"unparsed", text}};
-            }
-        }
-    }
-    // The benchmark goes first: its teardown may still delete objects from the tiers, and the
-    // tiers' figures should show what is left after it.
-    if (benchmarkSelf_ != nullptr) {
-        benchmark_->descriptor->destroy(benchmarkSelf_);
-        benchmarkSelf_ = nullptr;
-    }
+nlohmann::json Runner::tierEntries() {
+    nlohmann::json tiers = nlohmann::json::array();
     for (const auto &tier : context_.tiers) {
         nlohmann::json entry = {{"name", tier.spec.name},
                                 {"plugin", tier.plugin->name()},
@@ -354,23 +452,229 @@ int Runner::execute() {
                 }
             }
         }
-        outcome.tiers.push_back(entry);
+        tiers.push_back(entry);
     }
+    return tiers;
+}
+
+// This rank's own figures, for the per-rank breakdown.
+nlohmann::json Runner::rankReport(const Outcome &outcome, const MetricsSnapshot &local) {
+    nlohmann::json host = hostInventory();
+    host["rank"] = context_.comm.rank();
+    host["local_rank"] = context_.comm.localRank();
+    nlohmann::json tiers = nlohmann::json::array();
+    for (const auto &tier : outcome.tiers) {
+        nlohmann::json t = {{"name", tier.value("name", "")}};
+        for (const char *key : {"location", "used_bytes", "objects", "file_system"}) {
+            if (tier.contains(key)) {
+                t[key] = tier[key];
+            }
+        }
+        tiers.push_back(t);
+    }
+    const double seconds = outcome.localTimedSeconds;
+    return {{"rank", context_.comm.rank()},
+            {"host", host},
+            {"status", outcome.status},
+            {"exit_code", outcome.exitCode},
+            {"errors", outcome.errors},
+            {"timed_start_s", double(outcome.localStartNs) / 1e9},
+            {"timed_end_s", double(outcome.localEndNs) / 1e9},
+            {"timed_s", seconds},
+            {"tiers", tiers},
+            {"metrics", rankMetricsJson(context_.metrics.list(), local, seconds)},
+            {"benchmark", outcome.ownReport}};
+}
+
+int Runner::execute() {
+    if (benchmark_ == nullptr) {
+        resolve();
+    }
+    Comm &comm = context_.comm;
+    const bool root = comm.rank() == 0;
+    Outcome outcome;
+    outcome.startedAt = utcTimestamp();
+
+    // The spec is valid: from here on everything lands in the results folder. Rank 0 owns it;
+    // the other ranks only add their run.rank<N>.log (the folder may be node-local).
+    context_.resultsDir = resultsFolder();
+    int setupCode = kExitOk;
+    std::string setupMessage;
+    std::error_code ec;
+    fs::create_directories(context_.resultsDir, ec);
+    if (ec && root) {
+        setupCode = kExitSystem;
+        setupMessage =
+            "cannot create the results folder " + context_.resultsDir + ": " + ec.message();
+    }
+    if (!ec) {
+        Logger::instance().openFile(
+            context_.resultsDir +
+            (root ? std::string("/run.log") : "/run.rank" + std::to_string(comm.rank()) + ".log"));
+    }
+    if (root && !ec) {
+        std::ofstream resolved(context_.resultsDir + "/spec.resolved.yaml");
+        YAML::Emitter emitter;
+        emitter << spec_.root;
+        resolved << "# resolved from " << spec_.sourceName << " (run " << context_.runId << ")\n"
+                 << emitter.c_str() << "\n";
+        logInfo("run " + context_.runId + ": results in " + context_.resultsDir);
+    }
+
+    if (setupCode == kExitOk) {
+        std::tie(setupCode, setupMessage) = guarded([&] {
+            createTiers();
+            createBenchmark();
+        });
+        if (setupCode != kExitOk) {
+            logError(setupMessage);
+        }
+    }
+    const std::vector<RankFailure> setupFailures = agree(comm, setupCode, setupMessage);
+    if (!setupFailures.empty()) {
+        const std::string text = describeFailures(setupFailures, comm.size());
+        if (root && ec) {
+            destroyAll();
+            throw SystemError(text); // no folder to write a summary into
+        }
+        int worst = kExitOk;
+        for (const auto &f : setupFailures) {
+            worst = std::max(worst, f.exitCode);
+        }
+        if (root && comm.size() > 1) {
+            logError(text);
+        }
+        outcome.fail(text, worst);
+        context_.abort();
+    } else {
+        try {
+            runPhases(outcome);
+        } catch (const Error &e) {
+            logError(e.what());
+            outcome.fail(e.what(), e.exitCode());
+            context_.abort();
+        } catch (const std::exception &e) {
+            logError(e.what());
+            outcome.fail(e.what(), kExitRunFailed);
+            context_.abort();
+        }
+    }
+    if (stopSignalled() && !outcome.missingRanks.empty()) {
+        // mpiexec's SIGTERM after a rank died: the job failed, nobody interrupted it.
+        outcome.fail(std::string("stopped by ") + strsignal(stopSignalNumber()) +
+                         " from the launcher after rank(s) died",
+                     kExitRunFailed);
+    } else if (stopSignalled()) {
+        outcome.fail(std::string("interrupted by ") + strsignal(stopSignalNumber()),
+                     kExitInterrupted,
+                     "interrupted");
+        outcome.exitCode = kExitInterrupted;
+        outcome.status = "interrupted";
+    }
+
+    // This rank's metrics, then the job's: rank 0 holds the merged snapshot before the
+    // report, so a benchmark's report() reads the whole job through metric_read.
+    const MetricsSnapshot local = context_.metrics.snapshot(monotonicNs());
+    MetricsSnapshot final = local;
+    if (comm.size() > 1) {
+        try {
+            mergeAcrossRanks(outcome, final);
+        } catch (const Error &e) {
+            logError(e.what());
+            outcome.fail(e.what(), e.exitCode());
+            final = local;
+        }
+    }
+    // The report of a benchmark that ran (even partly) is worth keeping. Every rank makes its
+    // own (for per_rank); rank 0 then makes the job's from the merged metrics.
+    auto report = [&]() -> nlohmann::json {
+        if (benchmarkSelf_ == nullptr) {
+            return nlohmann::json::object();
+        }
+        const std::string text = runReport(outcome);
+        if (text.empty()) {
+            return nlohmann::json::object();
+        }
+        nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
+        if (parsed.is_discarded() || !parsed.is_object()) {
+            outcome.fail("the benchmark's report is not a JSON object", kExitRunFailed);
+            return {{"unparsed", text}};
+        }
+        return parsed;
+    };
+    context_.setFinalMetrics(local);
+    outcome.ownReport = report();
+    outcome.report = outcome.ownReport;
+    if (root && outcome.windowKnown && !outcome.clusterBroken) {
+        // The job's report and every rate read the job's window (IOR's rule: earliest start to
+        // latest end). RunContext measures from timedStart to timedEnd, so the start moves
+        // back to make that span the job's; each rank's own window is in per_rank.
+        const uint64_t span = outcome.window.latestEndNs - outcome.window.earliestStartNs;
+        context_.markTimedStart(context_.timedEndNs() - span);
+        context_.setFinalMetrics(final);
+        outcome.report = report();
+    } else if (root) {
+        context_.setFinalMetrics(final);
+    }
+    // The benchmark goes first: its teardown may still delete objects from the tiers, and the
+    // tiers' figures should show what is left after it.
+    if (benchmarkSelf_ != nullptr) {
+        benchmark_->descriptor->destroy(benchmarkSelf_);
+        benchmarkSelf_ = nullptr;
+    }
+    outcome.tiers = tierEntries();
     destroyAll();
 
-    // I/O errors are data, but a run that had them did not measure what it claims to.
+    // I/O errors are data, but a run that had them did not measure what it claims to. Rank 0
+    // checks the merged counters, so another rank's errors fail the job too.
     const auto infos = context_.metrics.list();
-    const MetricsSnapshot final = context_.reportMetrics();
+    const MetricsSnapshot checked = context_.reportMetrics();
     for (const auto &info : infos) {
         if (info.kind == MetricKind::Counter &&
             (info.name == "errors" || info.name.ends_with(".errors")) &&
-            final.values.at(info.id).sum > 0) {
-            outcome.fail(std::to_string(final.values[info.id].sum) + " I/O error(s) (" + info.name +
-                             "); see run.log",
+            checked.values.at(info.id).sum > 0) {
+            outcome.fail(std::to_string(checked.values[info.id].sum) + " I/O error(s) (" +
+                             info.name + "); see run.log",
                          kExitRunFailed);
         }
     }
 
+    // Every rank's own figures reach rank 0 (a world of one sends to itself).
+    const uint64_t gatherBegan = monotonicNs();
+    if (outcome.timedRan && !outcome.clusterBroken) {
+        if (!gatherRankReports(comm, rankReport(outcome, local), outcome.perRank)) {
+            outcome.clusterBroken = true;
+            outcome.fail("some ranks never sent their figures", kExitRunFailed);
+        }
+    } else {
+        outcome.perRank = {rankReport(outcome, local)};
+    }
+    outcome.gatherSeconds = double(monotonicNs() - gatherBegan) / 1e9;
+
+    int exitCode = outcome.exitCode;
+    if (root) {
+        const nlohmann::json summary = buildSummary(outcome, root ? final : local);
+        writeJsonFile(context_.resultsDir + "/summary.json", summary);
+        recordInIndex(summary);
+        if (!options_.quiet) {
+            printHumanSummary(summary, std::cout);
+        } else {
+            std::cout << context_.resultsDir << "/summary.json\n";
+        }
+        std::cout.flush();
+    }
+    Logger::instance().closeFile();
+    return exitCode;
+}
+
+nlohmann::json Runner::buildSummary(Outcome &outcome, const MetricsSnapshot &final) {
+    Comm &comm = context_.comm;
+    const auto infos = context_.metrics.list();
+    const bool merged = outcome.windowKnown && !outcome.clusterBroken;
+    if (!merged && comm.size() > 1) {
+        outcome.partial = true;
+    }
+    const double timedSeconds = context_.timedSeconds();
     nlohmann::json summary;
     summary["schema"] = kSummarySchema;
     summary["mlps_version"] = MLPS_VERSION;
@@ -384,10 +688,10 @@ int Runner::execute() {
     summary["started_at"] = outcome.startedAt;
     summary["ended_at"] = utcTimestamp();
     summary["results_dir"] = context_.resultsDir;
-    summary["ranks"] = context_.comm.size();
+    summary["ranks"] = comm.size();
     summary["timing"] = {{"warmup_s", double(spec_.run.warmupNs) / 1e9},
                          {"duration_requested_s", double(spec_.run.durationNs) / 1e9},
-                         {"timed_s", context_.timedSeconds()}};
+                         {"timed_s", timedSeconds}};
     YAML::Emitter emitter;
     emitter << spec_.root;
     summary["spec"] = {{"source", spec_.sourceName},
@@ -402,12 +706,77 @@ int Runner::execute() {
            std::to_string(benchmark_->abiMajor) + "." + std::to_string(benchmark_->abiMinor)},
           {"options", benchmarkOptions_.json()}}}};
     summary["tiers"] = outcome.tiers;
-    nlohmann::json host = hostInventory();
-    host["rank"] = context_.comm.rank();
-    summary["hosts"] = nlohmann::json::array({host});
-    summary["metrics"] = metricsToJson(infos, final, context_.timedSeconds());
+
+    // The job: every rank's inventory, own figures, and per host.
+    nlohmann::json hosts = nlohmann::json::array();
+    nlohmann::json perRank = nlohmann::json::array();
+    std::vector<uint32_t> silent;
+    for (size_t r = 0; r < outcome.perRank.size(); ++r) {
+        const nlohmann::json &rank = outcome.perRank[r];
+        if (rank.is_null()) {
+            silent.push_back(uint32_t(r));
+            continue;
+        }
+        hosts.push_back(rank.value("host", nlohmann::json::object()));
+        perRank.push_back(rank);
+    }
+    if (outcome.perRank.size() < comm.size() && outcome.clusterBroken) {
+        // Nothing was gathered: the others' last progress is all rank 0 knows.
+        const auto last = control_ ? control_->lastTotals() : std::vector<std::vector<uint64_t>>{};
+        for (uint32_t r = 1; r < comm.size(); ++r) {
+            nlohmann::json figures = nlohmann::json::object();
+            if (r < last.size()) {
+                for (const auto &info : infos) {
+                    if (info.kind == MetricKind::Counter && info.id < last[r].size()) {
+                        figures[info.name] = {{"total", last[r][info.id]}};
+                    }
+                }
+            }
+            perRank.push_back({{"rank", r},
+                               {"status", "unknown"},
+                               {"last_progress", true},
+                               {"metrics", figures}});
+        }
+    }
+    summary["hosts"] = hosts;
+    summary["metrics"] = metricsToJson(infos, final, timedSeconds);
+    size_t reported = 0;
+    for (const auto &rank : outcome.perRank) {
+        reported += rank.is_object() ? 1 : 0;
+    }
+    nlohmann::json job = {{"ranks", comm.size()},
+                          {"ranks_reported", reported},
+                          {"merged", merged || comm.size() == 1},
+                          {"merge_s", outcome.mergeSeconds},
+                          {"gather_s", outcome.gatherSeconds}};
+    if (!comm.describe().empty()) {
+        job["mpi"] = comm.describe();
+    }
+    if (comm.size() == 1 && outcome.timedRan) {
+        outcome.window = {outcome.localStartNs, outcome.localEndNs, outcome.localEndNs};
+        outcome.windowKnown = true;
+        outcome.firstDoneTotals = outcome.trail.at(context_.timedEndNs());
+    }
+    if (outcome.windowKnown) {
+        job["window"] = {{"earliest_start_s", double(outcome.window.earliestStartNs) / 1e9},
+                         {"first_end_s", double(outcome.window.firstEndNs) / 1e9},
+                         {"latest_end_s", double(outcome.window.latestEndNs) / 1e9},
+                         {"aggregate_s", outcome.window.aggregateSeconds()},
+                         {"first_done_s", outcome.window.firstDoneSeconds()}};
+        job["bandwidth"] = bandwidthJson(infos, final, outcome.firstDoneTotals, outcome.window);
+    }
+    if (!silent.empty() || !outcome.missingRanks.empty()) {
+        job["missing_ranks"] = outcome.missingRanks.empty() ? nlohmann::json(silent)
+                                                            : nlohmann::json(outcome.missingRanks);
+    }
+    summary["job"] = job;
+    summary["per_rank"] = perRank;
+    summary["per_host"] = perHostJson(outcome.perRank);
     if (outcome.series) {
         summary["timeseries"] = outcome.series->summary();
+        if (comm.size() > 1) {
+            summary["timeseries"]["ranks"] = "rank 0";
+        }
         if (TimeSeries::hdf5Available() && !outcome.series->points().empty()) {
             try {
                 outcome.series->writeHdf5(context_.resultsDir + "/timeseries.h5");
@@ -418,16 +787,34 @@ int Runner::execute() {
         }
     }
     summary["benchmark"] = outcome.report;
-    writeJsonFile(context_.resultsDir + "/summary.json", summary);
+    return summary;
+}
 
-    if (!options_.quiet) {
-        printHumanSummary(summary, std::cout);
-    } else {
-        std::cout << context_.resultsDir << "/summary.json\n";
+void Runner::recordInIndex(const nlohmann::json &summary) {
+    std::vector<std::string> hosts;
+    for (const auto &host : summary.value("per_host", nlohmann::json::array())) {
+        hosts.push_back(host.value("hostname", "?"));
     }
-    std::cout.flush();
-    Logger::instance().closeFile();
-    return outcome.exitCode;
+    if (hosts.empty()) {
+        hosts.push_back(hostName());
+    }
+    indexEntry_ = {{"id", context_.runId},
+                   {"time", summary.value("started_at", "")},
+                   {"ended", summary.value("ended_at", "")},
+                   {"benchmark", benchmark_->name()},
+                   {"spec", spec_.sourceName},
+                   {"spec_hash", summary["spec"].value("hash_fnv1a64", "")},
+                   {"ranks", context_.comm.size()},
+                   {"hosts", hosts},
+                   {"status", summary.value("status", "")},
+                   {"partial", summary.value("partial", false)},
+                   {"exit_code", summary.value("exit_code", 0)},
+                   {"result", fs::absolute(context_.resultsDir + "/summary.json").string()}};
+    try {
+        RunIndex(spec_.run.resultsDir).append(indexEntry_);
+    } catch (const std::exception &e) {
+        logWarn(std::string("run index not updated: ") + e.what());
+    }
 }
 
 } // namespace mlps::core

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "plugin/plugin_registry.hpp"
 #include "runtime/comm.hpp"
 #include "runtime/run_context.hpp"
@@ -21,7 +23,8 @@ enum class ProgressMode { Auto, On, Off };
 struct RunOptions {
     std::vector<std::string> pluginPaths; // --plugin-path
     ProgressMode progress = ProgressMode::Auto;
-    bool quiet = false; // no human summary on stdout (the summary.json path is still printed)
+    bool quiet = false;     // no human summary on stdout (the summary.json path is still printed)
+    bool stonewall = false; // --stonewall: stop every rank when the first one finishes
 };
 
 class Runner {
@@ -34,17 +37,32 @@ class Runner {
     void resolve();
     // Prints what a run would do; creates nothing.
     void printPlan(std::ostream &out);
-    // Runs; returns the exit code. Setup failures before the results folder exists throw.
+    // Runs; returns the exit code. Setup failures before the results folder exists throw. With
+    // several ranks every rank calls it: the ranks agree that setup succeeded before anything
+    // is timed, and rank 0 writes the one merged result (DESIGN.md §5).
     int execute();
 
     const std::string &resultsDir() const { return context_.resultsDir; }
     const RunSpec &spec() const { return spec_; }
+    // The .so files of the benchmark and the tiers, once resolved (what every host needs).
+    std::vector<std::string> pluginFiles() const;
+
+    // What execute() recorded in the run index, for the caller's messages.
+    const nlohmann::json &indexEntry() const { return indexEntry_; }
 
   private:
     struct Outcome;
     void createTiers();
+    void createBenchmark();
     void destroyAll() noexcept;
     void runPhases(Outcome &outcome);
+    bool agreeOrFail(Outcome &outcome, int code, const std::string &message);
+    void mergeAcrossRanks(Outcome &outcome, MetricsSnapshot &metrics);
+    std::string runReport(Outcome &outcome);
+    nlohmann::json tierEntries();
+    nlohmann::json rankReport(const Outcome &outcome, const MetricsSnapshot &local);
+    nlohmann::json buildSummary(Outcome &outcome, const MetricsSnapshot &final);
+    void recordInIndex(const nlohmann::json &summary);
     std::string benchmarkPlan();
     std::string resultsFolder() const;
 
@@ -56,6 +74,9 @@ class Runner {
     ResolvedOptions benchmarkOptions_;
     std::unique_ptr<class HostBinding> benchmarkHost_;
     void *benchmarkSelf_ = nullptr;
+    std::unique_ptr<class JobControl> control_;
+    uint64_t startBarrierNs_ = 0; // when the start barrier released this rank
+    nlohmann::json indexEntry_;
 };
 
 // "20261127-024501-3fa2": sortable, unique enough for one results folder.

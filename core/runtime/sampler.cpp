@@ -5,14 +5,67 @@
 #include <string>
 #include <unistd.h>
 
+#include "runtime/mpi_control.hpp"
 #include "spec/units.hpp"
 #include "util/log.hpp"
 
 namespace mlps::core {
 
-Sampler::Sampler(RunContext &run, uint64_t intervalNs, bool showProgress)
+namespace {
+
+// How often a rank of a multi-rank job looks at its messages: bounds how late a stonewall or
+// failure "stop" is seen.
+constexpr uint64_t kMessageTickNs = 10'000'000;
+
+} // namespace
+
+void CounterTrail::add(uint64_t timeNs, std::vector<uint64_t> totals) {
+    points_.emplace_back(timeNs, std::move(totals));
+}
+
+void CounterTrail::closeAt(uint64_t timeNs) {
+    if (!points_.empty() && points_.back().first > timeNs &&
+        (points_.size() < 2 || points_[points_.size() - 2].first <= timeNs)) {
+        points_.back().first = timeNs;
+    }
+}
+
+std::vector<uint64_t> CounterTrail::at(uint64_t timeNs) const {
+    if (points_.empty()) {
+        return {};
+    }
+    if (timeNs <= points_.front().first) {
+        return points_.front().second;
+    }
+    for (size_t i = 1; i < points_.size(); ++i) {
+        const auto &[t1, v1] = points_[i];
+        if (timeNs > t1) {
+            continue;
+        }
+        const auto &[t0, v0] = points_[i - 1];
+        const double f = t1 > t0 ? double(timeNs - t0) / double(t1 - t0) : 1.0;
+        std::vector<uint64_t> out(v1.size());
+        for (size_t k = 0; k < v1.size(); ++k) {
+            const uint64_t a = k < v0.size() ? v0[k] : 0;
+            out[k] = a + static_cast<uint64_t>(f * double(v1[k] - a));
+        }
+        return out;
+    }
+    return points_.back().second;
+}
+
+std::vector<uint64_t> counterTotals(const MetricsSnapshot &snapshot) {
+    std::vector<uint64_t> totals;
+    totals.reserve(snapshot.values.size());
+    for (const auto &value : snapshot.values) {
+        totals.push_back(value.sum);
+    }
+    return totals;
+}
+
+Sampler::Sampler(RunContext &run, uint64_t intervalNs, bool showProgress, JobControl *control)
     : run_(run), intervalNs_(intervalNs), showProgress_(showProgress),
-      onTerminal_(isatty(STDERR_FILENO) != 0), series_(run.metrics.list()) {}
+      onTerminal_(isatty(STDERR_FILENO) != 0), control_(control), series_(run.metrics.list()) {}
 
 Sampler::~Sampler() {
     stop();
@@ -23,6 +76,8 @@ void Sampler::start() {
     // would be missing from the series, so the list is taken now.
     series_ = TimeSeries(run_.metrics.list());
     last_ = run_.metrics.snapshot(run_.timedStartNs());
+    lastShown_ = counterTotals(last_);
+    trail_.add(last_.timeNs, lastShown_);
     if (showProgress_ && onTerminal_) {
         Logger::instance().setProgressLineActive(true);
     }
@@ -47,12 +102,20 @@ void Sampler::stop() {
 }
 
 void Sampler::loop() {
+    const bool messages = control_ != nullptr && control_->active();
+    const uint64_t tickNs = messages && kMessageTickNs < intervalNs_ ? kMessageTickNs : intervalNs_;
+    uint64_t nextSample = monotonicNs() + intervalNs_;
     std::unique_lock lock(mutex_);
-    // Periodic sampling, not synchronisation: wake on the interval or when asked to stop.
-    while (!wake_.wait_for(
-        lock, std::chrono::nanoseconds(intervalNs_), [this] { return stopping_; })) {
+    // Periodic sampling, not synchronisation: wake on the tick or when asked to stop.
+    while (!wake_.wait_for(lock, std::chrono::nanoseconds(tickNs), [this] { return stopping_; })) {
         lock.unlock();
-        sample();
+        if (messages) {
+            control_->pump();
+        }
+        if (monotonicNs() >= nextSample) {
+            nextSample += intervalNs_;
+            sample();
+        }
         lock.lock();
     }
 }
@@ -63,15 +126,24 @@ void Sampler::sample() {
         return;
     }
     series_.add(last_, now, run_.timedStartNs());
+    std::vector<uint64_t> totals = counterTotals(now);
+    trail_.add(now.timeNs, totals);
+    const bool messages = control_ != nullptr && control_->active();
+    if (messages) {
+        control_->postProgress(totals); // rank 0 ignores its own
+    }
     if (showProgress_) {
-        drawProgress(last_, now);
+        std::vector<uint64_t> shown = messages ? control_->clusterTotals(totals) : totals;
+        drawProgress(lastShown_, shown, static_cast<double>(now.timeNs - last_.timeNs) / 1e9);
+        lastShown_ = std::move(shown);
     }
     last_ = std::move(now);
 }
 
-// "[  5.0s / 10s] read 1.20 GiB/s 1.2k op/s | write 300 MiB/s | tierbench: 1.2 GiB of 4 GiB"
-void Sampler::drawProgress(const MetricsSnapshot &previous, const MetricsSnapshot &current) {
-    const double interval = static_cast<double>(current.timeNs - previous.timeNs) / 1e9;
+// "[  5.0s / 10s] read 1.20 GiB/s | tierbench: 1.2 GiB of 4 GiB | 4 ranks, 1 done"
+void Sampler::drawProgress(const std::vector<uint64_t> &previous,
+                           const std::vector<uint64_t> &current,
+                           double interval) {
     const double elapsed = run_.timedSeconds();
     std::string line;
     char head[64];
@@ -88,19 +160,24 @@ void Sampler::drawProgress(const MetricsSnapshot &previous, const MetricsSnapsho
     // Traffic classes: "<class>.bytes" counters, shown as the bandwidth of the last interval.
     for (const auto &info : series_.metrics()) {
         if (info.kind != MetricKind::Counter || !info.name.ends_with(".bytes") ||
-            info.id >= current.values.size() || info.id >= previous.values.size()) {
+            info.id >= current.size() || info.id >= previous.size() || current[info.id] == 0) {
             continue;
         }
-        const uint64_t delta = current.values[info.id].sum - previous.values[info.id].sum;
-        if (current.values[info.id].sum == 0) {
-            continue;
-        }
+        const uint64_t delta =
+            current[info.id] >= previous[info.id] ? current[info.id] - previous[info.id] : 0;
         line += " " + info.name.substr(0, info.name.size() - 6) + " " +
-                formatBandwidth(static_cast<double>(delta) / interval);
+                formatBandwidth(interval > 0 ? static_cast<double>(delta) / interval : 0.0);
     }
     const auto progress = run_.progress();
     if (!progress.text.empty()) {
         line += " | " + progress.text;
+    }
+    if (control_ != nullptr && control_->active()) {
+        line += " | " + std::to_string(run_.comm.size()) + " ranks";
+        const uint32_t done = control_->ranksDone();
+        if (done != 0) {
+            line += ", " + std::to_string(done) + " done";
+        }
     }
     if (onTerminal_) {
         std::fprintf(stderr, "\r\033[K%s", line.c_str());
