@@ -1,0 +1,200 @@
+#include "engine.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace mlps::kvcache {
+
+namespace {
+
+constexpr std::chrono::milliseconds kWaitSlice(20); // re-check the stop flag this often
+
+} // namespace
+
+Engine::Engine(const Host &host, Settings settings) : host_(host), settings_(std::move(settings)) {
+    const mlps_run_info info = host_.runInfo();
+    rank_ = info.rank;
+    seed_ = info.seed;
+    const uint32_t n = host_.tierCount();
+    if (n == 0) {
+        throw Error("kvcache needs at least one tier", MLPS_E_INVALID);
+    }
+    uint32_t alignment = 1;
+    for (uint32_t i = 0; i < n; ++i) {
+        TierInfo t;
+        t.ref = host_.tier(i);
+        t.name = t.ref.name != nullptr ? t.ref.name : ("tier" + std::to_string(i));
+        const mlps_tier_info ti = Host::tierInfo(t.ref);
+        const mlps_tier_spec spec = host_.tierSpec(i);
+        t.capacity = ti.capacity_bytes;
+        t.alignment = std::max<uint32_t>(ti.alignment, 1);
+        // A capacity the spec gives is used in full; one the tier decides (free disk space,
+        // half the RAM) is used to 95%, as the reference does for its auto NVMe limit.
+        t.limit = spec.capacity_bytes != 0 ? std::min(spec.capacity_bytes, ti.capacity_bytes)
+                                           : ti.capacity_bytes / 20 * 19;
+        t.limit -= std::min(t.limit, ti.used_bytes);
+        if (t.alignment > alignment) {
+            alignment = t.alignment;
+            bufferTier_ = i;
+        }
+        tierNames_.push_back(t.name);
+        tiers_.push_back(std::move(t));
+    }
+    if (settings_.chunkSize % alignment != 0) {
+        throw Error("option 'chunk_size' (" + std::to_string(settings_.chunkSize) +
+                        " bytes) must be a multiple of tier '" + tiers_[bufferTier_].name +
+                        "''s alignment (" + std::to_string(alignment) + " bytes)",
+                    MLPS_E_INVALID);
+    }
+    metrics_ = registerMetrics(host_, tierNames_);
+    removalSeq_.assign(n, 0);
+    removing_.resize(n);
+    data_ = std::make_unique<DataGen>(seed_, settings_.chunkSize);
+    std::vector<TierCache::TierLimit> limits;
+    for (const auto &t : tiers_) {
+        limits.push_back({t.name, t.limit});
+    }
+    cache_ = std::make_unique<TierCache>(std::move(limits),
+                                         settings_.eviction,
+                                         settings_.promoteOnRead,
+                                         "kv.r" + std::to_string(rank_) + ".");
+    planner_ = std::make_unique<Planner>(settings_, alignment);
+    users_ = makeUsers(settings_, seed_, rank_);
+    next_.resize(users_.size());
+    busy_.assign(users_.size(), 0);
+    readyNs_.assign(users_.size(), 0);
+    vtimeNs_.assign(users_.size(), 0);
+    for (size_t u = 0; u < users_.size(); ++u) {
+        nextRequest(users_[u], settings_, next_[u]);
+        vtimeNs_[u] = next_[u].thinkNs;
+    }
+    if (!settings_.opLog.empty()) {
+        std::string path = settings_.opLog;
+        if (info.world_size > 1 && path.find(std::to_string(rank_)) == std::string::npos) {
+            path += ".r" + std::to_string(rank_); // one log per rank
+        }
+        opLog_.open(path);
+    }
+}
+
+Engine::~Engine() = default;
+
+bool Engine::waitWritten(Placement &p) {
+    std::unique_lock lock(ioMu_);
+    while (!p.written) {
+        if (broken()) {
+            return false;
+        }
+        ioCv_.wait_for(lock, kWaitSlice);
+    }
+    return !p.failed;
+}
+
+void Engine::finishWrite(Placement &p, bool ok) {
+    {
+        std::lock_guard lock(ioMu_);
+        p.written = true;
+        p.failed = !ok;
+    }
+    ioCv_.notify_all();
+}
+
+void Engine::endRead(Placement &p) {
+    bool last = false;
+    {
+        std::lock_guard lock(ioMu_);
+        if (p.pendingReads > 0) {
+            last = --p.pendingReads == 0;
+        }
+    }
+    if (last) {
+        ioCv_.notify_all();
+    }
+}
+
+void Engine::waitNoReaders(Placement &p) {
+    std::unique_lock lock(ioMu_);
+    while (p.pendingReads != 0 && !broken()) {
+        ioCv_.wait_for(lock, kWaitSlice);
+    }
+}
+
+void Engine::registerObject(const PlacementPtr &p) {
+    std::lock_guard lock(ioMu_);
+    if (p->registryIndex == SIZE_MAX) {
+        p->exists = true;
+        p->registryIndex = registry_.size();
+        registry_.push_back(p);
+    }
+}
+
+void Engine::unregisterObject(Placement &p) {
+    std::lock_guard lock(ioMu_);
+    p.exists = false;
+    const size_t i = p.registryIndex;
+    if (i == SIZE_MAX) {
+        return;
+    }
+    // Swap-remove: O(1), the registry holds every object that may exist right now.
+    registry_[i] = std::move(registry_.back());
+    registry_[i]->registryIndex = i;
+    registry_.pop_back();
+    p.registryIndex = SIZE_MAX;
+}
+
+void Engine::waitRemovals(uint32_t tier, uint64_t below) {
+    std::unique_lock lock(ioMu_);
+    const auto &pending = removing_[tier];
+    while (!pending.empty() && *pending.begin() < below && !broken()) {
+        ioCv_.wait_for(lock, kWaitSlice);
+    }
+}
+
+void Engine::removalDone(uint32_t tier, uint64_t id) {
+    {
+        std::lock_guard lock(ioMu_);
+        removing_[tier].erase(id);
+    }
+    ioCv_.notify_all();
+}
+
+void Engine::enterAllocation(uint64_t ticket) {
+    std::unique_lock lock(ioMu_);
+    while (!(allocNext_ == ticket && allocActive_ < settings_.maxConcurrentAllocs)) {
+        if (broken()) {
+            break;
+        }
+        ioCv_.wait_for(lock, kWaitSlice);
+    }
+    ++allocNext_;
+    ++allocActive_;
+    lock.unlock();
+    ioCv_.notify_all();
+}
+
+void Engine::leaveAllocation() {
+    {
+        std::lock_guard lock(ioMu_);
+        --allocActive_;
+    }
+    ioCv_.notify_all();
+}
+
+std::vector<PlacementPtr> Engine::takeOrphans(bool all) {
+    std::lock_guard lock(ioMu_);
+    std::vector<PlacementPtr> out;
+    std::vector<PlacementPtr> keep;
+    for (auto &p : registry_) {
+        if (all || !p->current || p->failed || !p->written) {
+            p->registryIndex = SIZE_MAX;
+            out.push_back(std::move(p));
+        } else {
+            p->registryIndex = keep.size();
+            keep.push_back(std::move(p));
+        }
+    }
+    registry_ = std::move(keep);
+    return out;
+}
+
+} // namespace mlps::kvcache

@@ -1,0 +1,168 @@
+// What kvcache's workers share: settings, tiers, the cache bookkeeping, the scheduler's state,
+// the synchronisation of placements between workers, the metrics and the op log.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <mlps/plugin.hpp>
+
+#include "data_gen.hpp"
+#include "metrics.hpp"
+#include "op_log.hpp"
+#include "planner.hpp"
+#include "settings.hpp"
+#include "tier_cache.hpp"
+#include "workload.hpp"
+
+namespace mlps::kvcache {
+
+struct TierInfo {
+    mlps_tier_ref ref{};
+    std::string name;
+    uint64_t capacity = 0; // what the tier reports
+    uint64_t limit = 0;    // what the cache may use
+    uint32_t alignment = 1;
+};
+
+// Which work a pass of the workers does.
+enum class Pass { Prepopulate, Requests };
+
+// A request handed to a worker: the request, its plan and what planning found.
+struct Job {
+    Request request;
+    Plan plan;
+    PlanStats stats;
+    std::vector<uint64_t> tickets; // allocation tickets of the plan's allocBegin steps, in order
+};
+
+class Engine {
+  public:
+    Engine(const Host &host, Settings settings);
+    ~Engine();
+
+    const Host &host() const { return host_; }
+    const Settings &settings() const { return settings_; }
+    const std::vector<TierInfo> &tiers() const { return tiers_; }
+    const std::vector<std::string> &tierNames() const { return tierNames_; }
+    const MetricIds &metrics() const { return metrics_; }
+    const DataGen &data() const { return *data_; }
+    TierCache &cache() { return *cache_; }
+    uint32_t bufferTier() const { return bufferTier_; }
+    uint32_t rank() const { return rank_; }
+    bool recordSamples() const { return pass_ == Pass::Requests; }
+
+    // ---- scheduling (scheduler.cpp) ----------------------------------------------------
+    void beginPass(Pass pass, mlps_phase phase);
+    // Blocks until this worker gets a job (planned, in the global plan order); false when the
+    // pass is over.
+    bool nextJob(Job &job);
+    // The job's I/O is over at ioDoneNs; closed-loop users think from ioDone + generation.
+    void jobDone(const Job &job, uint64_t ioDoneNs);
+    bool stopping() const;
+    void fail() { broken_.store(true); }
+    bool broken() const { return broken_.load(std::memory_order_relaxed); }
+
+    // ---- placements between workers (worker.cpp) ----------------------------------------
+    // Waits until the placement's bytes are there; false when they never will be.
+    bool waitWritten(Placement &p);
+    void finishWrite(Placement &p, bool ok);
+    void endRead(Placement &p);
+    void waitNoReaders(Placement &p);
+    void registerObject(const PlacementPtr &p);
+    void unregisterObject(Placement &p);
+    // Max concurrent allocations, granted in plan order (deadlock-free: an allocation only
+    // waits for work planned before it).
+    void waitRemovals(uint32_t tier, uint64_t below);
+    void removalDone(uint32_t tier, uint64_t id);
+    void enterAllocation(uint64_t ticket);
+    void leaveAllocation();
+    // Placements whose objects should go now: not current, or failed. Clears them from the
+    // registry. all: every object (teardown).
+    std::vector<PlacementPtr> takeOrphans(bool all);
+
+    // Tallies over the run (for the report): not recorded metrics.
+    std::atomic<uint64_t> requestsDone{0};
+    std::atomic<uint64_t> abandonedSteps{0};
+    uint64_t rejectedTotal = 0; // guarded by dispatchMu_
+    uint64_t admittedTotal = 0; // guarded by dispatchMu_
+    uint64_t peakQueue = 0;     // guarded by dispatchMu_
+    std::atomic<uint32_t> loggedProblems{0};
+
+  private:
+    void admitArrivals(uint64_t nowNs);
+    void dispatch(Job &job, uint64_t nowNs);
+    void sequence(Job &job); // tickets and removal ids of a fresh plan (dispatchMu_ held)
+
+    Host host_;
+    Settings settings_;
+    uint32_t rank_ = 0;
+    uint64_t seed_ = 0;
+    std::vector<TierInfo> tiers_;
+    std::vector<std::string> tierNames_;
+    uint32_t bufferTier_ = 0;
+    MetricIds metrics_;
+    std::unique_ptr<DataGen> data_;
+    std::unique_ptr<TierCache> cache_;
+    std::unique_ptr<Planner> planner_;
+    OpLog opLog_;
+
+    // Scheduling, all under dispatchMu_.
+    std::mutex dispatchMu_;
+    std::condition_variable dispatchCv_;
+    Pass pass_ = Pass::Requests;
+    mlps_phase phase_ = MLPS_PHASE_WARMUP;
+    std::vector<User> users_;
+    std::vector<Request> next_;     // each user's next request, drawn ahead
+    std::vector<uint8_t> busy_;     // closed loop: the user's request is in flight
+    std::vector<uint64_t> readyNs_; // closed loop: when the user may send its next request
+    std::vector<uint64_t> vtimeNs_; // closed loop: virtual arrival time of next_[u]
+    // (time, requests the user made, user): min-heap order. The middle term breaks ties
+    // round-robin when think times are 0 (otherwise user 0 would always go first).
+    using Key = std::tuple<uint64_t, uint64_t, uint32_t>;
+    std::priority_queue<Key, std::vector<Key>, std::greater<>> heap_;
+    struct Queued {
+        int priority;
+        uint64_t arrivalNs;
+        uint64_t seq;
+        Request request;
+        bool operator<(const Queued &o) const { // std::priority_queue pops the largest
+            if (priority != o.priority) {
+                return priority < o.priority;
+            }
+            if (arrivalNs != o.arrivalNs) {
+                return arrivalNs > o.arrivalNs;
+            }
+            return seq > o.seq;
+        }
+    };
+    std::priority_queue<Queued> queue_; // open loop: admitted, not yet dispatched
+    bool started_ = false;
+    uint64_t startNs_ = 0;
+    uint64_t seq_ = 0;
+    uint64_t passDispatched_ = 0;
+    uint64_t allocTickets_ = 0;
+    uint32_t prepopNext_ = 0;
+    PlanStats prepopStats_;
+
+    // Placement state, all under ioMu_ (the planner takes it too).
+    std::mutex ioMu_;
+    std::condition_variable ioCv_;
+    std::vector<PlacementPtr> registry_;       // placements whose object may exist
+    std::vector<uint64_t> removalSeq_;         // per tier: removals planned so far
+    std::vector<std::set<uint64_t>> removing_; // per tier: planned, not yet done
+    uint64_t allocNext_ = 0;                   // next allocation ticket allowed in
+    uint32_t allocActive_ = 0;
+
+    std::atomic<bool> broken_{false};
+};
+
+} // namespace mlps::kvcache

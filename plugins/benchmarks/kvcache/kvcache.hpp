@@ -1,0 +1,41 @@
+// kvcache: the KV-cache offload benchmark (a native successor of the MLPerf Storage v3
+// KV-cache benchmark). Synthetic users send inference requests; each request reads earlier
+// turns' KV, writes its own context's KV and re-reads it for decode, through a multi-tier
+// cache over the spec's tiers with waterfall LRU demotion.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <mlps/benchmark.hpp>
+
+#include "engine.hpp"
+#include "worker.hpp"
+
+namespace mlps::kvcache {
+
+class KvCache final : public BenchmarkPlugin {
+  public:
+    KvCache(const Host &host, const Config &config);
+    ~KvCache() override;
+
+    void prepare() override;
+    void run(mlps_phase phase) override;
+    std::string report() override;
+    static std::string plan(const Host &host, const Config &config);
+
+  private:
+    void runPass(Pass pass, mlps_phase phase);
+
+    Host host_;
+    std::unique_ptr<Engine> engine_;
+    std::vector<std::unique_ptr<Worker>> workers_; // after engine_: destroyed before it
+};
+
+// report.cpp
+std::string buildReport(Engine &engine, const std::vector<std::string> &tierPlugins);
+// plan.cpp
+std::string buildPlan(const Host &host, const Config &config);
+
+} // namespace mlps::kvcache

@@ -1,0 +1,79 @@
+#include "planner.hpp"
+
+namespace mlps::kvcache {
+
+uint64_t Planner::entrySize(uint64_t tokens) const {
+    const uint64_t bytes = entryBytes(settings_.bytesPerToken, tokens, settings_.tensorParallel);
+    return (bytes + alignment_ - 1) / alignment_ * alignment_;
+}
+
+void Planner::plan(const Request &r, TierCache &cache, Plan &out, PlanStats &stats) {
+    const Settings &s = settings_;
+    requestKey(r, s, key_);
+    const bool decodeOnly = r.phase == RequestPhase::Decode;
+    // 1. Every earlier turn of the conversation, read in full when still cached.
+    if (!decodeOnly && s.multiTurn && r.turn > 1) {
+        for (uint32_t turn = 1; turn < r.turn; ++turn) {
+            turnKey(r.user, r.conversation, turn, turn_);
+            if (cache.read(turn_, OpPhase::MultiTurn, out)) {
+                ++stats.hits;
+                ++stats.multiTurnHits;
+            } else {
+                ++stats.misses;
+                ++stats.multiTurnMisses;
+            }
+        }
+    }
+    // 2. The prefill write of the whole context's KV.
+    const uint64_t size = entrySize(r.context);
+    if (!decodeOnly) {
+        switch (cache.write(key_, size, OpPhase::Prefill, out)) {
+        case TierCache::WriteResult::Written:
+            ++stats.prefillWrites;
+            break;
+        case TierCache::WriteResult::Exists:
+            ++stats.writesSkipped;
+            break;
+        case TierCache::WriteResult::NoRoom:
+            ++stats.allocFailures;
+            break;
+        }
+    }
+    // 3. Decode: one read, then on a hit max(1, ceil(gen / batch)) more whole-entry reads; a
+    // miss writes the entry (the reference's allocate on miss). Requests of prefill_only_
+    // threshold tokens or more do no decode (reference behaviour, kept).
+    if (s.prefillOnly || r.phase == RequestPhase::Prefill) {
+        return;
+    }
+    if (cache.read(key_, OpPhase::Decode, out)) {
+        ++stats.hits;
+        ++stats.decodeReads;
+        const uint32_t more = decodeReads(r.generation, s.decodeBatch) - 1;
+        for (uint32_t i = 0; i < more; ++i) {
+            cache.read(key_, OpPhase::Decode, out);
+            ++stats.hits;
+            ++stats.decodeReads;
+        }
+    } else {
+        ++stats.misses;
+        if (!decodeOnly) {
+            if (cache.write(key_, size, OpPhase::Prefill, out) == TierCache::WriteResult::Written) {
+                ++stats.prefillWrites;
+            } else {
+                ++stats.allocFailures;
+            }
+        }
+    }
+}
+
+void Planner::planPrepopulate(uint32_t index, TierCache &cache, Plan &out, PlanStats &stats) {
+    prepopKey(index, key_);
+    if (cache.write(key_, entrySize(settings_.prepopulateTokens), OpPhase::Prepopulate, out) ==
+        TierCache::WriteResult::Written) {
+        ++stats.prefillWrites;
+    } else {
+        ++stats.allocFailures;
+    }
+}
+
+} // namespace mlps::kvcache

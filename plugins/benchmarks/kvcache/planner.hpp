@@ -1,0 +1,47 @@
+// Turns one request into cache steps, following the reference's per-request sequence
+// (reference doc section 3.4): multi-turn reads of every earlier turn, the prefill write, then
+// 1 + ceil(generation / batch) whole-entry decode reads (or a write on a miss).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "settings.hpp"
+#include "tier_cache.hpp"
+#include "workload.hpp"
+
+namespace mlps::kvcache {
+
+struct PlanStats {
+    uint32_t hits = 0;
+    uint32_t misses = 0;
+    uint32_t multiTurnHits = 0;
+    uint32_t multiTurnMisses = 0;
+    uint32_t prefillWrites = 0;
+    uint32_t decodeReads = 0;
+    uint32_t writesSkipped = 0; // the key was cached already
+    uint32_t allocFailures = 0; // no tier could take the entry
+};
+
+class Planner {
+  public:
+    // alignment: entries are padded to it (the strictest tier's buffer/length alignment).
+    Planner(const Settings &settings, uint64_t alignment)
+        : settings_(settings), alignment_(alignment == 0 ? 1 : alignment) {}
+
+    // Entry bytes for `tokens` of context: tokens x bytes per token / TP, padded.
+    uint64_t entrySize(uint64_t tokens) const;
+    void plan(const Request &r, TierCache &cache, Plan &out, PlanStats &stats);
+    // The decode_only pre-population: entry `index` of prepopulate_tokens tokens.
+    void planPrepopulate(uint32_t index, TierCache &cache, Plan &out, PlanStats &stats);
+
+  private:
+    void read(TierCache &cache, OpPhase phase, Plan &out, PlanStats &stats);
+
+    const Settings &settings_;
+    uint64_t alignment_;
+    std::string key_; // reused: no allocation per request once warm
+    std::string turn_;
+};
+
+} // namespace mlps::kvcache

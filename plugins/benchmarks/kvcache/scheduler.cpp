@@ -1,0 +1,190 @@
+// Request scheduling: closed-loop users (deterministic dispatch order) and open-loop arrivals
+// into a bounded priority queue; planning happens here, under the dispatch lock, so the cache
+// decisions follow the dispatch order exactly.
+#include <algorithm>
+#include <chrono>
+
+#include "engine.hpp"
+
+namespace mlps::kvcache {
+
+namespace {
+
+constexpr uint64_t kWaitSliceNs = 20'000'000; // re-check the stop flag this often
+
+} // namespace
+
+bool Engine::stopping() const {
+    return broken() || (pass_ == Pass::Requests && host_.shouldStop());
+}
+
+void Engine::beginPass(Pass pass, mlps_phase phase) {
+    std::lock_guard lock(dispatchMu_);
+    pass_ = pass;
+    phase_ = phase;
+    passDispatched_ = 0;
+    const uint64_t now = host_.nowNs();
+    if (pass == Pass::Requests && !started_) {
+        // Every user starts thinking now.
+        started_ = true;
+        startNs_ = now;
+        for (size_t u = 0; u < users_.size(); ++u) {
+            readyNs_[u] = now + next_[u].thinkNs;
+            heap_.push({settings_.arrivals == Arrivals::Closed ? vtimeNs_[u] : readyNs_[u],
+                        users_[u].requests,
+                        static_cast<uint32_t>(u)});
+        }
+    }
+}
+
+void Engine::admitArrivals(uint64_t nowNs) {
+    // Bounded work per call: with think times near 0 the offered load is nearly infinite, and
+    // the arrivals not handled now are handled (in arrival order) at the next call.
+    for (int handled = 0; handled < 4096 && !heap_.empty() && std::get<0>(heap_.top()) <= nowNs;
+         ++handled) {
+        [[maybe_unused]] const auto [arrival, order, u] = heap_.top();
+        heap_.pop();
+        Request r = next_[u];
+        r.arrivalNs = arrival;
+        if (queue_.size() < settings_.maxQueue) {
+            queue_.push(
+                Queued{settings_.qos[static_cast<int>(r.qos)].priority, arrival, seq_++, r});
+            ++admittedTotal;
+            peakQueue = std::max<uint64_t>(peakQueue, queue_.size());
+        } else {
+            // Admission control: a full queue turns the request away instead of growing
+            // without bound (the reference's queue is unbounded).
+            ++rejectedTotal;
+            host_.record(metrics_.rejected, 1);
+        }
+        nextRequest(users_[u], settings_, next_[u]);
+        // At least 1 us apart: a think time of 0 must not make infinitely many arrivals.
+        heap_.push({arrival + std::max<uint64_t>(next_[u].thinkNs, 1000), users_[u].requests, u});
+    }
+}
+
+void Engine::sequence(Job &job) {
+    std::lock_guard io(ioMu_);
+    for (Step &s : job.plan.steps) {
+        if (s.allocBegin) {
+            job.tickets.push_back(allocTickets_++);
+        }
+        if (s.kind == StepKind::Delete || s.kind == StepKind::Move) {
+            const uint32_t from = s.target->tier;
+            s.removalId = removalSeq_[from]++;
+            removing_[from].insert(s.removalId);
+        }
+        if (s.kind == StepKind::Write || s.kind == StepKind::Move) {
+            const uint32_t into = (s.kind == StepKind::Move ? s.dest : s.target)->tier;
+            s.waitRemovals = removalSeq_[into];
+        }
+    }
+}
+
+void Engine::dispatch(Job &job, uint64_t nowNs) {
+    Request &r = job.request;
+    r.dispatchNs = nowNs;
+    r.seq = seq_++;
+    job.plan.clear();
+    job.stats = PlanStats{};
+    job.tickets.clear();
+    {
+        std::lock_guard io(ioMu_);
+        planner_->plan(r, *cache_, job.plan, job.stats);
+    }
+    sequence(job);
+    const uint64_t timeNs =
+        settings_.arrivals == Arrivals::Closed ? r.vtimeNs : r.arrivalNs - startNs_;
+    opLog_.write(timeNs / 1000, r.seq, job.plan, 0, tierNames_.data());
+    ++passDispatched_;
+}
+
+bool Engine::nextJob(Job &job) {
+    std::unique_lock lock(dispatchMu_);
+    if (pass_ == Pass::Prepopulate) {
+        const uint64_t total = uint64_t{settings_.users} * settings_.prepopulatePerUser;
+        if (broken() || prepopNext_ >= total) {
+            return false;
+        }
+        job.request = Request{};
+        job.request.seq = seq_++;
+        job.plan.clear();
+        job.stats = PlanStats{};
+        job.tickets.clear();
+        {
+            std::lock_guard io(ioMu_);
+            planner_->planPrepopulate(prepopNext_++, *cache_, job.plan, job.stats);
+        }
+        sequence(job);
+        opLog_.write(0, job.request.seq, job.plan, 0, tierNames_.data());
+        return true;
+    }
+    const bool budgeted = phase_ == MLPS_PHASE_TIMED && settings_.maxRequests != 0;
+    for (;;) {
+        if (stopping() || (budgeted && passDispatched_ >= settings_.maxRequests)) {
+            return false;
+        }
+        const uint64_t now = host_.nowNs();
+        uint64_t waitNs = kWaitSliceNs;
+        if (settings_.arrivals == Arrivals::Closed) {
+            // Strict virtual-time order: the user with the earliest virtual arrival goes
+            // next, once its previous request is done and its think time has passed. The
+            // order, and so every cache decision, is the same in every run.
+            const uint32_t u = std::get<2>(heap_.top());
+            if (!busy_[u]) {
+                if (readyNs_[u] <= now) {
+                    heap_.pop();
+                    job.request = next_[u];
+                    job.request.vtimeNs = vtimeNs_[u];
+                    job.request.arrivalNs = readyNs_[u];
+                    busy_[u] = 1;
+                    nextRequest(users_[u], settings_, next_[u]);
+                    dispatch(job, now);
+                    // The user's next virtual arrival: after this request's virtual service
+                    // (its planned bytes at virtual_bandwidth) and the next think time. A
+                    // function of the plan only, so the order stays reproducible, and big
+                    // requests let others go first as they would in real time.
+                    uint64_t bytes = 0;
+                    for (const Step &step : job.plan.steps) {
+                        bytes += step.target->size * (step.kind == StepKind::Move ? 2 : 1);
+                    }
+                    const auto serviceNs =
+                        static_cast<uint64_t>(static_cast<double>(bytes) * 1e9 /
+                                              static_cast<double>(settings_.virtualBandwidth));
+                    vtimeNs_[u] += serviceNs + next_[u].thinkNs;
+                    heap_.push({vtimeNs_[u], users_[u].requests, u});
+                    return true;
+                }
+                waitNs = std::min(waitNs, readyNs_[u] - now);
+            }
+        } else {
+            admitArrivals(now);
+            if (!queue_.empty()) {
+                job.request = queue_.top().request;
+                queue_.pop();
+                dispatch(job, now);
+                return true;
+            }
+            if (!heap_.empty()) {
+                waitNs = std::min(waitNs, std::get<0>(heap_.top()) - now);
+            }
+        }
+        dispatchCv_.wait_for(lock, std::chrono::nanoseconds(waitNs));
+    }
+}
+
+void Engine::jobDone(const Job &job, uint64_t ioDoneNs) {
+    if (pass_ != Pass::Requests || settings_.arrivals != Arrivals::Closed) {
+        return;
+    }
+    {
+        std::lock_guard lock(dispatchMu_);
+        const uint32_t u = job.request.user;
+        busy_[u] = 0;
+        const uint64_t generationNs = uint64_t{job.request.generation} * settings_.tokenTimeNs;
+        readyNs_[u] = ioDoneNs + generationNs + next_[u].thinkNs;
+    }
+    dispatchCv_.notify_all();
+}
+
+} // namespace mlps::kvcache

@@ -1,0 +1,64 @@
+/* The machine's memcpy bandwidth with T threads copying CHUNK-byte blocks between two
+ * buffers of SIZE bytes each per thread, for SECONDS: the reference kvcache-bench.py compares
+ * the dram tier's bandwidth with. Usage: kvcache-memcpy THREADS CHUNK SIZE SECONDS
+ * Prints: bytes_per_s <total over threads>. Build: cc -O2 -pthread kvcache-memcpy.c */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static size_t chunk, size;
+static double seconds;
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *body(void *arg) {
+    double *bytesPerS = arg;
+    unsigned char *a = malloc(size), *b = malloc(size);
+    memset(a, 1, size);
+    memset(b, 2, size);
+    double start = now(), end = start;
+    uint64_t moved = 0;
+    size_t off = 0;
+    while (end - start < seconds) {
+        for (int i = 0; i < 16; ++i) {
+            memcpy(b + off, a + off, chunk);
+            moved += chunk;
+            off = off + 2 * chunk > size ? 0 : off + chunk;
+        }
+        end = now();
+    }
+    *bytesPerS = (double)moved / (end - start);
+    free(a);
+    free(b);
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 5) {
+        fprintf(stderr, "usage: %s THREADS CHUNK SIZE SECONDS\n", argv[0]);
+        return 2;
+    }
+    int threads = atoi(argv[1]);
+    chunk = strtoull(argv[2], NULL, 10);
+    size = strtoull(argv[3], NULL, 10);
+    seconds = atof(argv[4]);
+    pthread_t tid[256];
+    double rates[256];
+    for (int t = 0; t < threads; ++t) {
+        pthread_create(&tid[t], NULL, body, &rates[t]);
+    }
+    double total = 0;
+    for (int t = 0; t < threads; ++t) {
+        pthread_join(tid[t], NULL);
+        total += rates[t];
+    }
+    printf("bytes_per_s %.0f\n", total);
+    return 0;
+}
