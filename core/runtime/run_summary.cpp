@@ -55,10 +55,23 @@ std::string countText(double value) {
         std::snprintf(text, sizeof text, "%.2fM", value / 1e6);
     } else if (value >= 1e4) {
         std::snprintf(text, sizeof text, "%.1fk", value / 1e3);
-    } else {
+    } else if (value >= 10 || value == 0 || value == static_cast<double>(uint64_t(value))) {
         std::snprintf(text, sizeof text, "%.0f", value);
+    } else {
+        std::snprintf(text, sizeof text, "%.2f", value); // a rate of 0.27/s is not "0"
     }
     return text;
+}
+
+// A histogram value in its own unit: durations for "ns", sizes for "bytes", else a number.
+std::string valueText(double value, const std::string &unit) {
+    if (unit == "ns") {
+        return formatDurationNs(value);
+    }
+    if (unit == "bytes") {
+        return formatBytes(value);
+    }
+    return countText(value) + (unit.empty() ? "" : " " + unit);
 }
 
 // Metrics are grouped by the part of their name before the last dot: "read.bytes",
@@ -103,8 +116,9 @@ void printMetrics(const nlohmann::json &metrics, std::ostream &out) {
                                (unit == "bytes" ? formatBytes(num(value, "total"))
                                                 : countText(num(value, "total")) + " " + unit));
             } else if (num(value, "count") > 0) {
-                rest.push_back(label + " p50 " + formatDurationNs(num(value, "p50")) + " p99 " +
-                               formatDurationNs(num(value, "p99")));
+                const std::string unit = value.value("unit", "");
+                rest.push_back(label + " p50 " + valueText(num(value, "p50"), unit) + " p99 " +
+                               valueText(num(value, "p99"), unit));
             }
         }
         if (!line.empty()) {
