@@ -8,6 +8,8 @@
 #include <system_error>
 #include <vector>
 
+#include "spec/option_value.hpp"
+
 namespace mlps::core {
 
 namespace {
@@ -28,33 +30,6 @@ constexpr CapName kCapNames[] = {
     {MLPS_TIER_CAP_BYTE_RANGE, "byte-range"},
     {MLPS_TIER_CAP_BUFFER_ALLOC, "buffer-alloc"},
 };
-
-const char *typeName(uint32_t type) {
-    switch (type) {
-    case MLPS_OPT_BOOL:
-        return "bool";
-    case MLPS_OPT_INT:
-        return "int";
-    case MLPS_OPT_FLOAT:
-        return "float";
-    case MLPS_OPT_SIZE:
-        return "size";
-    case MLPS_OPT_DURATION:
-        return "duration";
-    case MLPS_OPT_BANDWIDTH:
-        return "bandwidth";
-    case MLPS_OPT_STRING:
-        return "string";
-    case MLPS_OPT_ENUM:
-        return "enum";
-    case MLPS_OPT_PATH:
-        return "path";
-    case MLPS_OPT_JSON:
-        return "json";
-    default:
-        return "?";
-    }
-}
 
 std::string abiText(const LoadedPlugin &plugin) {
     return std::to_string(plugin.abiMajor) + "." + std::to_string(plugin.abiMinor);

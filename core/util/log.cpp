@@ -1,7 +1,6 @@
 #include "util/log.hpp"
 
-#include <chrono>
-#include <ctime>
+#include "runtime/clock.hpp"
 
 namespace mlps::core {
 
@@ -21,23 +20,9 @@ const char *levelName(LogLevel level) {
     return "?";
 }
 
+// Time of day (UTC) with milliseconds: "02:40:00.123" out of "2026-11-27T02:40:00.123Z".
 std::string timestamp() {
-    const auto now = std::chrono::system_clock::now();
-    const std::time_t t = std::chrono::system_clock::to_time_t(now);
-    const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
-        1000;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char text[40];
-    std::snprintf(text,
-                  sizeof text,
-                  "%02d:%02d:%02d.%03d",
-                  tm.tm_hour,
-                  tm.tm_min,
-                  tm.tm_sec,
-                  static_cast<int>(ms));
-    return text;
+    return utcTimestamp().substr(11, 12);
 }
 
 constexpr size_t kMaxEarlyLines = 10000;
