@@ -1,0 +1,93 @@
+// The io_uring tier plugin: its option schema, descriptor and the exported manifest.
+#include <mlps/tier.hpp>
+
+#include "uring_tier.hpp"
+
+namespace {
+
+constexpr mlps_option_spec kOptions[] = {
+    {"path",
+     MLPS_OPT_PATH,
+     MLPS_OPT_F_REQUIRED,
+     nullptr,
+     nullptr,
+     nullptr,
+     nullptr,
+     "An existing, writable directory. The tier creates its own folder "
+     "mlps-<tier_name>-XXXXXX in it and removes it at the end unless keep: true."},
+    {"direct",
+     MLPS_OPT_BOOL,
+     0,
+     "true",
+     nullptr,
+     nullptr,
+     nullptr,
+     "Open files with O_DIRECT (bypass the page cache). Buffers, offsets and lengths must then "
+     "be multiples of 4096 bytes; the file system must support O_DIRECT (tmpfs may not)."},
+    {"queue_depth",
+     MLPS_OPT_INT,
+     0,
+     "128",
+     "1",
+     "4096",
+     nullptr,
+     "Entries of each queue's ring: the most chunks one queue keeps in the kernel at once "
+     "(the kernel rounds up to a power of two)."},
+    {"chunk_size",
+     MLPS_OPT_SIZE,
+     0,
+     "1MiB",
+     "4KiB",
+     "1GiB",
+     nullptr,
+     "Operations larger than this are split into chunks of this size, all kept in flight "
+     "together (up to queue_depth)."},
+    {"sqpoll",
+     MLPS_OPT_BOOL,
+     0,
+     "false",
+     nullptr,
+     nullptr,
+     nullptr,
+     "A kernel thread polls each ring's submission queue (IORING_SETUP_SQPOLL): fewer system "
+     "calls, one more busy CPU per queue while I/O flows."},
+    {"preallocate",
+     MLPS_OPT_BOOL,
+     0,
+     "true",
+     nullptr,
+     nullptr,
+     nullptr,
+     "Allocate an object's announced size (object_size) when it is created (fallocate), so "
+     "that writes do not extend the file; ignored where the file system cannot."},
+    {"sync",
+     MLPS_OPT_ENUM,
+     0,
+     "none",
+     nullptr,
+     nullptr,
+     "none|fdatasync|fsync",
+     "Make every write durable before it completes (an fdatasync or fsync through the ring "
+     "after the write's data); none leaves it to SYNC operations."},
+    {"fanout",
+     MLPS_OPT_INT,
+     0,
+     "256",
+     "0",
+     "65536",
+     nullptr,
+     "Number of sub-folders object files are hashed into, so no folder grows huge; 0 puts "
+     "every file in the tier's folder."},
+};
+
+constexpr mlps_plugin_descriptor kDescriptor = mlps::tierDescriptor<mlps::uring::UringTier>(
+    "io_uring",
+    "1.0.0",
+    "Objects as files under a directory, asynchronous I/O through io_uring (O_DIRECT default)",
+    kOptions,
+    MLPS_TIER_CAP_ASYNC | MLPS_TIER_CAP_BYTE_RANGE | MLPS_TIER_CAP_PERSISTENT |
+        MLPS_TIER_CAP_DIRECT_IO | MLPS_TIER_CAP_ALIGNED_BUFFERS | MLPS_TIER_CAP_BUFFER_ALLOC);
+
+} // namespace
+
+MLPS_PLUGIN_MANIFEST(&kDescriptor)

@@ -1,0 +1,380 @@
+#include "uring_tier.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+// Shared with posix-nvme (compiled into this plugin too): the tier folder, file names, errno
+// mapping. The two tiers lay objects out identically.
+#include "file_io.hpp"
+#include "file_names.hpp"
+#include "huge_buffer.hpp"
+#include "tier_directory.hpp"
+#include "uring_queue.hpp"
+#include "uring_ring.hpp"
+
+namespace mlps::uring {
+
+namespace {
+
+SyncMode parseSyncMode(const std::string &text) {
+    if (text.empty() || text == "none") {
+        return SyncMode::None;
+    }
+    if (text == "fdatasync") {
+        return SyncMode::Fdatasync;
+    }
+    if (text == "fsync") {
+        return SyncMode::Fsync;
+    }
+    throw Error("option 'sync' must be none, fdatasync or fsync, not '" + text + "'",
+                MLPS_E_INVALID);
+}
+
+// Cached descriptors stay well inside the process's limit (the runner and other tiers need some
+// too); objects beyond the budget open their file per operation.
+int fdBudget() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
+        return 4096;
+    }
+    return static_cast<int>(std::min<rlim_t>(4096, limit.rlim_cur / 4));
+}
+
+} // namespace
+
+FileObject::~FileObject() {
+    if (fd >= 0) {
+        ::close(fd);
+        openFds->fetch_sub(1, std::memory_order_relaxed);
+    }
+}
+
+UringTier::UringTier(const Host &host, const Config &config)
+    : host_(host), name_(config.isSet("tier_name") ? config.getString("tier_name") : "io_uring"),
+      maxCachedFds_(fdBudget()) {
+    if (!config.isSet("path")) {
+        throw Error("option 'path' is required: an existing, writable directory", MLPS_E_INVALID);
+    }
+    const std::string parent = config.getString("path");
+    settings_.direct = !config.isSet("direct") || config.getBool("direct");
+    settings_.syncMode = parseSyncMode(config.isSet("sync") ? config.getString("sync") : "none");
+    settings_.sqpoll = config.isSet("sqpoll") && config.getBool("sqpoll");
+    settings_.preallocate = !config.isSet("preallocate") || config.getBool("preallocate");
+    if (config.isSet("queue_depth")) {
+        const int64_t entries = config.getInt("queue_depth");
+        if (entries < 1 || entries > 4096) {
+            throw Error("option 'queue_depth' must be between 1 and 4096", MLPS_E_INVALID);
+        }
+        settings_.ringEntries = static_cast<uint32_t>(entries);
+    }
+    if (config.isSet("chunk_size")) {
+        settings_.chunkSize = config.getSize("chunk_size");
+        if (settings_.chunkSize < kDirectAlignment || settings_.chunkSize > (1ull << 30) ||
+            settings_.chunkSize % kDirectAlignment != 0) {
+            throw Error("option 'chunk_size' must be a multiple of 4KiB between 4KiB and 1GiB",
+                        MLPS_E_INVALID);
+        }
+    }
+    const int64_t fanout = config.isSet("fanout") ? config.getInt("fanout") : 256;
+    if (fanout < 0 || fanout > 65536) {
+        throw Error("option 'fanout' must be between 0 and 65536", MLPS_E_INVALID);
+    }
+    fanout_ = static_cast<uint32_t>(fanout);
+    keep_ = config.isSet("keep") && config.getBool("keep");
+    openFlags_ = O_RDWR | O_CLOEXEC | (settings_.direct ? O_DIRECT : 0);
+
+    // Refuse early, before touching the file system, when the kernel will not give us a ring.
+    probeRing(settings_);
+    posix::checkParentDirectory(parent);
+    dir_ = posix::createTierDirectory(parent, name_);
+    try {
+        if (settings_.direct) {
+            posix::probeDirectIo(dir_, kDirectAlignment);
+        }
+        const uint64_t capacity = config.isSet("capacity") ? config.getSize("capacity") : 0;
+        capacity_ = capacity != 0 ? capacity : posix::freeBytes(dir_);
+        dirFd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirFd_ < 0) {
+            throw systemError("open " + dir_);
+        }
+    } catch (...) {
+        posix::removeTree(dir_);
+        throw;
+    }
+    host_.log(MLPS_LOG_DEBUG,
+              "tier '%s': files under %s (io_uring, direct=%d, ring %u, chunk %llu, sqpoll=%d)",
+              name_.c_str(),
+              dir_.c_str(),
+              settings_.direct ? 1 : 0,
+              settings_.ringEntries,
+              static_cast<unsigned long long>(settings_.chunkSize),
+              settings_.sqpoll ? 1 : 0);
+}
+
+UringTier::~UringTier() {
+    const uint64_t objects = objects_.load();
+    const uint64_t used = used_.load();
+    for (Shard &shard : shards_) {
+        shard.objects.clear(); // closes the cached descriptors
+    }
+    if (dirFd_ >= 0) {
+        ::close(dirFd_);
+    }
+    if (keep_) {
+        host_.log(MLPS_LOG_INFO,
+                  "tier '%s': keep: true, leaving %llu objects (%llu bytes reserved) in %s",
+                  name_.c_str(),
+                  static_cast<unsigned long long>(objects),
+                  static_cast<unsigned long long>(used),
+                  dir_.c_str());
+        return;
+    }
+    const std::string error = posix::removeTree(dir_);
+    if (!error.empty()) {
+        host_.log(MLPS_LOG_WARN,
+                  "tier '%s': could not remove %s: %s",
+                  name_.c_str(),
+                  dir_.c_str(),
+                  error.c_str());
+    }
+}
+
+void UringTier::info(mlps_tier_info &out) {
+    out.alignment = settings_.direct ? kDirectAlignment : 1;
+    out.caps = MLPS_TIER_CAP_ASYNC | MLPS_TIER_CAP_BYTE_RANGE | MLPS_TIER_CAP_PERSISTENT |
+               (settings_.direct ? MLPS_TIER_CAP_DIRECT_IO | MLPS_TIER_CAP_ALIGNED_BUFFERS : 0);
+    out.capacity_bytes = capacity_;
+    out.used_bytes = used_.load(std::memory_order_relaxed);
+    out.objects = objects_.load(std::memory_order_relaxed);
+    out.max_queue_depth = kMaxQueueDepth;
+    std::snprintf(out.location, sizeof out.location, "%s", dir_.c_str());
+}
+
+std::unique_ptr<TierPluginQueue> UringTier::openQueue(uint32_t depth) {
+    if (depth > kMaxQueueDepth) {
+        throw Error("queue depth " + std::to_string(depth) +
+                        " is above the io_uring tier's limit of " + std::to_string(kMaxQueueDepth),
+                    MLPS_E_INVALID);
+    }
+    return std::make_unique<UringQueue>(*this, depth == 0 ? kDefaultQueueDepth : depth);
+}
+
+void *UringTier::bufferAlloc(uint64_t size) {
+    void *buf = allocateBuffer(size);
+    if (buf == nullptr) {
+        throw Error("cannot allocate a buffer of " + std::to_string(size) + " bytes",
+                    MLPS_E_NO_MEMORY,
+                    ENOMEM);
+    }
+    return buf;
+}
+
+void UringTier::bufferFree(void *buf, uint64_t size) noexcept {
+    freeBuffer(buf, size);
+}
+
+bool UringTier::reserve(uint64_t bytes) noexcept {
+    uint64_t used = used_.load(std::memory_order_relaxed);
+    do {
+        if (bytes > capacity_ - std::min(used, capacity_)) {
+            return false;
+        }
+    } while (!used_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
+    return true;
+}
+
+void UringTier::unreserve(uint64_t bytes) noexcept {
+    used_.fetch_sub(bytes, std::memory_order_relaxed);
+}
+
+std::shared_ptr<FileObject> UringTier::find(std::string_view key) {
+    Shard &shard = shardFor(key);
+    std::lock_guard lock(shard.mutex);
+    const auto it = shard.objects.find(key);
+    return it == shard.objects.end() ? nullptr : it->second;
+}
+
+int UringTier::openFile(const std::string &path, bool create) noexcept {
+    const int flags = openFlags_ | (create ? O_CREAT | O_TRUNC : 0);
+    int fd = ::open(path.c_str(), flags, 0644);
+    if (fd < 0 && errno == ENOENT && create && fanout_ != 0) {
+        // Fan-out folders are made on first use, as in posix-nvme.
+        const std::string bucket = path.substr(0, path.rfind('/'));
+        if (::mkdir(bucket.c_str(), 0755) == 0 || errno == EEXIST) {
+            fd = ::open(path.c_str(), flags, 0644);
+        }
+    }
+    return fd >= 0 ? fd : -errno;
+}
+
+int UringTier::lease(const std::shared_ptr<FileObject> &object, Target &target) noexcept {
+    target.object = object;
+    if (object->fd >= 0) {
+        target.fd = object->fd;
+        target.ownedFd = false;
+        return 0;
+    }
+    const int fd = openFile(object->path, false);
+    if (fd < 0) {
+        return -fd;
+    }
+    target.fd = fd;
+    target.ownedFd = true;
+    return 0;
+}
+
+mlps_status
+UringTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target, int &err) {
+    const uint64_t end = io.offset + io.length;
+    Shard &shard = shardFor(key);
+    std::shared_ptr<FileObject> object;
+    {
+        // Creation happens under the shard's lock: it is a metadata operation, rare next to
+        // data transfers, and it keeps a concurrent op on the same key from seeing a half-made
+        // object.
+        std::lock_guard lock(shard.mutex);
+        const auto it = shard.objects.find(key);
+        if (it != shard.objects.end()) {
+            object = it->second;
+            const uint64_t reserved = object->reserved.load(std::memory_order_relaxed);
+            if (end > reserved) { // growing past the reservation
+                if (!reserve(end - reserved)) {
+                    return MLPS_E_NO_SPACE;
+                }
+                object->reserved.store(end, std::memory_order_relaxed);
+            }
+        } else {
+            const uint64_t reservation = std::max(io.object_size, end);
+            if (!reserve(reservation)) {
+                return MLPS_E_NO_SPACE;
+            }
+            std::string path = dir_ + "/";
+            if (fanout_ != 0) {
+                path += posix::bucketName(static_cast<uint32_t>(posix::stableHash(key) % fanout_),
+                                          fanout_);
+                path += "/";
+            }
+            path += posix::fileNameFor(key, nextUnique_.fetch_add(1, std::memory_order_relaxed));
+            try {
+                object = std::make_shared<FileObject>(std::move(path), reservation);
+            } catch (...) {
+                unreserve(reservation);
+                throw;
+            }
+            object->openFds = &openFds_;
+            const int fd = openFile(object->path, true);
+            if (fd < 0) {
+                unreserve(reservation);
+                err = -fd;
+                return posix::statusFromErrno(err);
+            }
+            if (settings_.preallocate && io.object_size != 0) {
+                // The announced size is allocated at once (and the file's size set): later
+                // writes are overwrites, which the kernel does without the inode-size update
+                // that makes extending O_DIRECT writes slow (on ext4 they go to io-wq workers).
+                if (::fallocate(fd, 0, 0, static_cast<off_t>(reservation)) != 0 &&
+                    errno != EOPNOTSUPP && errno != ENOSYS) {
+                    err = errno;
+                    ::close(fd);
+                    ::unlink(object->path.c_str());
+                    unreserve(reservation);
+                    return posix::statusFromErrno(err);
+                }
+            }
+            if (openFds_.fetch_add(1, std::memory_order_relaxed) < maxCachedFds_) {
+                object->fd = fd;
+            } else {
+                openFds_.fetch_sub(1, std::memory_order_relaxed);
+                ::close(fd); // over budget: each op opens the file itself
+            }
+            try {
+                shard.objects.emplace(std::string(key), object);
+            } catch (...) {
+                unreserve(reservation);
+                ::unlink(object->path.c_str());
+                throw;
+            }
+            objects_.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+    if (const int e = lease(object, target); e != 0) {
+        err = e;
+        return posix::statusFromErrno(e);
+    }
+    return MLPS_OK;
+}
+
+mlps_status
+UringTier::prepareRead(std::string_view key, const mlps_io &io, Target &target, int &err) {
+    std::shared_ptr<FileObject> object = find(key);
+    if (object == nullptr) {
+        return MLPS_E_NOT_FOUND;
+    }
+    const uint64_t size = object->size.load(std::memory_order_acquire);
+    if (io.offset > size || io.length > size - io.offset) {
+        return MLPS_E_RANGE;
+    }
+    if (const int e = lease(object, target); e != 0) {
+        err = e;
+        return posix::statusFromErrno(e);
+    }
+    return MLPS_OK;
+}
+
+mlps_status UringTier::prepareSync(std::string_view key, Target &target, int &err) {
+    std::shared_ptr<FileObject> object = find(key);
+    if (object == nullptr) {
+        return MLPS_E_NOT_FOUND;
+    }
+    if (const int e = lease(object, target); e != 0) {
+        err = e;
+        return posix::statusFromErrno(e);
+    }
+    return MLPS_OK;
+}
+
+mlps_status UringTier::remove(std::string_view key, int &err) {
+    Shard &shard = shardFor(key);
+    std::shared_ptr<FileObject> object;
+    {
+        std::lock_guard lock(shard.mutex);
+        const auto it = shard.objects.find(key);
+        if (it == shard.objects.end()) {
+            return MLPS_E_NOT_FOUND;
+        }
+        object = std::move(it->second);
+        shard.objects.erase(it);
+        object->deleted = true;
+        unreserve(object->reserved.exchange(0, std::memory_order_relaxed));
+        objects_.fetch_sub(1, std::memory_order_relaxed);
+        // Unlinked under the lock: a WRITE that re-creates the key right after must get a new
+        // file, not truncate this one and then lose its name to our unlink. Ops in flight on
+        // other queues hold the object and its fd; the blocks go when they finish.
+        if (::unlink(object->path.c_str()) != 0 && errno != ENOENT) {
+            err = errno;
+            return posix::statusFromErrno(err);
+        }
+    }
+    return MLPS_OK;
+}
+
+mlps_status UringTier::syncAll(int &err) {
+    if (::syncfs(dirFd_) != 0) {
+        err = errno;
+        return posix::statusFromErrno(err);
+    }
+    return MLPS_OK;
+}
+
+void UringTier::wrote(FileObject &object, uint64_t end) noexcept {
+    uint64_t size = object.size.load(std::memory_order_relaxed);
+    while (end > size && !object.size.compare_exchange_weak(size, end, std::memory_order_release)) {
+    }
+}
+
+} // namespace mlps::uring

@@ -1,0 +1,122 @@
+// The io_uring tier: one file per object under a folder the tier owns (the posix-nvme layout),
+// data moved by io_uring reads and writes, one ring per queue. The index and the metadata
+// operations (create, unlink) are shared by all queues; the data path is per queue and lock-free.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <mlps/tier.hpp>
+
+namespace mlps::uring {
+
+enum class SyncMode { None, Fdatasync, Fsync };
+
+// One object: its file, its capacity reservation and its written size. In-flight ops hold a
+// shared_ptr, so a DELETE on another queue unlinks the file while their fd stays valid.
+struct FileObject {
+    FileObject(std::string filePath, uint64_t reservation)
+        : path(std::move(filePath)), reserved(reservation) {}
+    ~FileObject();
+    FileObject(const FileObject &) = delete;
+    FileObject &operator=(const FileObject &) = delete;
+
+    const std::string path;
+    std::atomic<uint64_t> reserved; // changed only under the shard's mutex
+    bool deleted = false;           // guarded by the shard's mutex
+    std::atomic<uint64_t> size{0};  // highest byte written by a completed write
+    int fd = -1;                    // cached while the object lives; -1: over the fd budget
+    std::atomic<int> *openFds = nullptr;
+};
+
+struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const noexcept {
+        return std::hash<std::string_view>{}(key);
+    }
+};
+
+// What the data path needs to start an op: the object (kept alive by the op) and an fd.
+struct Target {
+    std::shared_ptr<FileObject> object;
+    int fd = -1;
+    bool ownedFd = false; // opened for this op only: close it when the op completes
+};
+
+struct TierSettings {
+    bool direct = true;
+    SyncMode syncMode = SyncMode::None;
+    uint32_t ringEntries = 128;
+    uint64_t chunkSize = 1 << 20;
+    bool sqpoll = false;
+    bool preallocate = true;
+};
+
+class UringTier final : public TierPlugin {
+  public:
+    static constexpr uint32_t kMaxQueueDepth = 65536;
+    static constexpr uint32_t kDefaultQueueDepth = 64;
+    static constexpr uint32_t kDirectAlignment = 4096;
+
+    UringTier(const Host &host, const Config &config);
+    ~UringTier() override;
+
+    void info(mlps_tier_info &out) override;
+    std::unique_ptr<TierPluginQueue> openQueue(uint32_t depth) override;
+    void *bufferAlloc(uint64_t size) override;
+    void bufferFree(void *buf, uint64_t size) noexcept override;
+
+    const TierSettings &settings() const noexcept { return settings_; }
+    const Host &host() const noexcept { return host_; }
+
+    // Metadata half of the ops, called by a queue inside submit(). They return MLPS_OK and fill
+    // `target` when data must move, else the final status (and *sysErrno).
+    mlps_status prepareWrite(std::string_view key, const mlps_io &io, Target &target, int &err);
+    mlps_status prepareRead(std::string_view key, const mlps_io &io, Target &target, int &err);
+    mlps_status prepareSync(std::string_view key, Target &target, int &err);
+    mlps_status remove(std::string_view key, int &err);
+    mlps_status syncAll(int &err);
+    // A write of [.., end) of `object` completed.
+    static void wrote(FileObject &object, uint64_t end) noexcept;
+
+  private:
+    static constexpr size_t kShards = 64;
+    struct Shard {
+        std::mutex mutex;
+        std::unordered_map<std::string, std::shared_ptr<FileObject>, KeyHash, std::equal_to<>>
+            objects;
+    };
+
+    Shard &shardFor(std::string_view key) noexcept {
+        const size_t h = KeyHash{}(key);
+        return shards_[(h ^ (h >> 29)) % kShards];
+    }
+    bool reserve(uint64_t bytes) noexcept;
+    void unreserve(uint64_t bytes) noexcept;
+    std::shared_ptr<FileObject> find(std::string_view key);
+    int openFile(const std::string &path, bool create) noexcept;                   // fd or -errno
+    int lease(const std::shared_ptr<FileObject> &object, Target &target) noexcept; // 0 or errno
+
+    Host host_;
+    std::string name_;
+    std::string dir_;
+    int dirFd_ = -1;
+    TierSettings settings_;
+    uint32_t fanout_ = 256;
+    bool keep_ = false;
+    int openFlags_ = 0;
+    uint64_t capacity_ = 0;
+    std::atomic<uint64_t> used_{0};
+    std::atomic<uint64_t> objects_{0};
+    std::atomic<uint64_t> nextUnique_{0};
+    std::atomic<int> openFds_{0};
+    int maxCachedFds_ = 0;
+    Shard shards_[kShards];
+};
+
+} // namespace mlps::uring
