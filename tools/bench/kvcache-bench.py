@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Measurements of the kvcache benchmark plugin (issue 3, item 10); results go to
-tools/bench/RESULTS-kvcache.md and share/doc/PERFORMANCE.md with the commands that made them.
+share/doc/PERFORMANCE.md with the commands that made them.
 
   kvcache-bench.py rss       peak RSS of mlpsrun versus users and entry size (files tier)
   kvcache-bench.py dram      dram-tier bandwidth versus the machine's memcpy, same run
