@@ -10,7 +10,8 @@ constexpr mlps_plugin_descriptor kDescriptor = mlps::benchmarkDescriptor<mlps::k
     "kvcache",
     "1.0.0",
     "KV-cache offload for LLM inference: users, multi-turn conversations, waterfall LRU "
-    "tiers (MLPerf Storage v3 KV-cache successor)",
+    "tiers (MLPerf Storage v3 KV-cache successor). Not yet: prefix cache, RAG, ShareGPT/BurstGPT "
+    "replay, autoscaler, trace mode",
     mlps::kvcache::kOptions);
 
 } // namespace
