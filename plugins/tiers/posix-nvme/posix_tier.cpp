@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 #include "file_io.hpp"
 #include "file_names.hpp"
@@ -16,14 +17,6 @@
 namespace mlps::posix {
 
 namespace {
-
-mlps_completion done(const mlps_io &io, mlps_status status, int sysErrno = 0, uint64_t bytes = 0) {
-    return mlps_completion{io.user_data, status, sysErrno, status == MLPS_OK ? bytes : 0};
-}
-
-mlps_completion failed(const mlps_io &io, int sysErrno) {
-    return done(io, statusFromErrno(sysErrno), sysErrno);
-}
 
 SyncMode parseSyncMode(const std::string &text) {
     if (text.empty() || text == "none") {
@@ -49,14 +42,6 @@ int fdBudget() {
     return static_cast<int>(std::min<rlim_t>(4096, limit.rlim_cur / 4));
 }
 
-void waitWhileCreating(const FileObject &object) noexcept {
-    int state = object.state.load(std::memory_order_acquire);
-    while (state == FileObject::kCreating) {
-        object.state.wait(state, std::memory_order_acquire);
-        state = object.state.load(std::memory_order_acquire);
-    }
-}
-
 } // namespace
 
 FileObject::~FileObject() {
@@ -66,7 +51,19 @@ FileObject::~FileObject() {
     }
 }
 
-PosixTier::FdLease::~FdLease() {
+Target &Target::operator=(Target &&other) noexcept {
+    if (this != &other) {
+        if (owned && fd >= 0) {
+            ::close(fd);
+        }
+        object = std::move(other.object);
+        fd = std::exchange(other.fd, -1);
+        owned = std::exchange(other.owned, false);
+    }
+    return *this;
+}
+
+Target::~Target() {
     if (owned && fd >= 0) {
         ::close(fd);
     }
@@ -87,6 +84,22 @@ PosixTier::PosixTier(const Host &host, const Config &config)
     }
     fanout_ = static_cast<uint32_t>(fanout);
     keep_ = config.isSet("keep") && config.getBool("keep");
+    preallocate_ = !config.isSet("preallocate") || config.getBool("preallocate");
+    if (config.isSet("threads")) {
+        const int64_t threads = config.getInt("threads");
+        if (threads < 1 || threads > 1024) {
+            throw Error("option 'threads' must be between 1 and 1024", MLPS_E_INVALID);
+        }
+        threads_ = static_cast<uint32_t>(threads);
+    }
+    if (config.isSet("chunk_size")) {
+        chunkSize_ = config.getSize("chunk_size");
+        if (chunkSize_ < kDirectAlignment || chunkSize_ > (1ull << 30) ||
+            chunkSize_ % kDirectAlignment != 0) {
+            throw Error("option 'chunk_size' must be a multiple of 4KiB between 4KiB and 1GiB",
+                        MLPS_E_INVALID);
+        }
+    }
     openFlags_ = O_RDWR | O_CLOEXEC | (direct_ ? O_DIRECT : 0);
 
     checkParentDirectory(parent);
@@ -106,10 +119,13 @@ PosixTier::PosixTier(const Host &host, const Config &config)
         throw;
     }
     host_.log(MLPS_LOG_DEBUG,
-              "tier '%s': files under %s (direct=%d, capacity %llu bytes)",
+              "tier '%s': files under %s (direct=%d, %u threads per queue, chunk %llu, "
+              "capacity %llu bytes)",
               name_.c_str(),
               dir_.c_str(),
               direct_ ? 1 : 0,
+              threads_,
+              static_cast<unsigned long long>(chunkSize_),
               static_cast<unsigned long long>(capacity_));
 }
 
@@ -143,7 +159,7 @@ PosixTier::~PosixTier() {
 
 void PosixTier::info(mlps_tier_info &out) {
     out.alignment = direct_ ? kDirectAlignment : 1;
-    out.caps = MLPS_TIER_CAP_BYTE_RANGE | MLPS_TIER_CAP_PERSISTENT |
+    out.caps = MLPS_TIER_CAP_BYTE_RANGE | MLPS_TIER_CAP_PERSISTENT | MLPS_TIER_CAP_ASYNC |
                (direct_ ? MLPS_TIER_CAP_DIRECT_IO | MLPS_TIER_CAP_ALIGNED_BUFFERS : 0);
     out.capacity_bytes = capacity_;
     out.used_bytes = used_.load(std::memory_order_relaxed);
@@ -176,258 +192,227 @@ void PosixTier::unreserve(uint64_t bytes) noexcept {
     used_.fetch_sub(bytes, std::memory_order_relaxed);
 }
 
-std::shared_ptr<FileObject> PosixTier::findReady(std::string_view key) {
+std::shared_ptr<FileObject> PosixTier::find(std::string_view key) {
     Shard &shard = shardFor(key);
-    std::shared_ptr<FileObject> object;
-    {
-        std::lock_guard lock(shard.mutex);
-        const auto it = shard.objects.find(key);
-        if (it == shard.objects.end()) {
-            return nullptr;
-        }
-        object = it->second;
-    }
-    waitWhileCreating(*object);
-    return object->state.load(std::memory_order_acquire) == FileObject::kReady ? object : nullptr;
+    std::lock_guard lock(shard.mutex);
+    const auto it = shard.objects.find(key);
+    return it == shard.objects.end() ? nullptr : it->second;
 }
 
-int PosixTier::lease(FileObject &object, FdLease &out) noexcept {
-    if (object.fd >= 0) {
-        out.fd = object.fd;
-        return 0;
+int PosixTier::lease(std::shared_ptr<FileObject> object, Target &out) noexcept {
+    if (object->fd >= 0) {
+        out.fd = object->fd;
+    } else {
+        out.fd = ::open(object->path.c_str(), openFlags_);
+        if (out.fd < 0) {
+            return errno;
+        }
+        out.owned = true;
     }
-    out.fd = ::open(object.path.c_str(), openFlags_);
-    if (out.fd < 0) {
-        return errno;
-    }
-    out.owned = true;
+    out.object = std::move(object);
     return 0;
 }
 
-mlps_completion PosixTier::execute(const mlps_io &io) noexcept {
+mlps_status PosixTier::prepare(const mlps_io &io, Target &target, int &err) noexcept {
+    err = 0;
     try {
         if (io.opcode == MLPS_IO_SYNC) {
-            return sync(io);
+            if (io.key == nullptr || io.key_len == 0) {
+                return MLPS_OK; // the whole tier: syncTarget() runs syncfs
+            }
+            std::shared_ptr<FileObject> object = find(std::string_view(io.key, io.key_len));
+            if (object == nullptr) {
+                return MLPS_E_NOT_FOUND;
+            }
+            if (const int e = lease(std::move(object), target); e != 0) {
+                err = e;
+                return statusFromErrno(e);
+            }
+            return MLPS_OK;
         }
         if (io.key == nullptr || io.key_len == 0) {
-            return done(io, MLPS_E_INVALID);
+            return MLPS_E_INVALID;
         }
         const std::string_view key(io.key, io.key_len);
         const bool moves = io.opcode == MLPS_IO_WRITE || io.opcode == MLPS_IO_READ;
         if (moves &&
             ((io.buf == nullptr && io.length != 0) || io.offset > UINT64_MAX - io.length)) {
-            return done(io, MLPS_E_INVALID);
+            return MLPS_E_INVALID;
         }
         if (moves && direct_ &&
             ((reinterpret_cast<uintptr_t>(io.buf) | io.offset | io.length) % kDirectAlignment) !=
                 0) {
-            return done(io, MLPS_E_INVALID, EINVAL); // O_DIRECT would refuse it anyway
+            err = EINVAL; // O_DIRECT would refuse it anyway
+            return MLPS_E_INVALID;
         }
         switch (io.opcode) {
         case MLPS_IO_WRITE:
-            return write(key, io);
+            return prepareWrite(key, io, target, err);
         case MLPS_IO_READ:
-            return read(key, io);
+            return prepareRead(key, io, target, err);
         case MLPS_IO_DELETE:
-            return remove(key, io);
+            return remove(key, err);
         default:
-            return done(io, MLPS_E_INVALID);
+            return MLPS_E_INVALID;
         }
     } catch (const std::bad_alloc &) {
-        return done(io, MLPS_E_NO_MEMORY, ENOMEM);
+        err = ENOMEM;
+        return MLPS_E_NO_MEMORY;
     } catch (...) {
-        return done(io, MLPS_E_GENERIC);
+        return MLPS_E_GENERIC;
     }
 }
 
-int PosixTier::create(Shard &shard,
-                      std::string_view key,
-                      const std::shared_ptr<FileObject> &object) {
+int PosixTier::createFile(const std::string &path) noexcept {
     const int createFlags = openFlags_ | O_CREAT | O_TRUNC;
-    int fd = ::open(object->path.c_str(), createFlags, 0644);
+    int fd = ::open(path.c_str(), createFlags, 0644);
     if (fd < 0 && errno == ENOENT && fanout_ != 0) {
         // Fan-out folders are made on first use: a tier holding a few objects creates a few
         // folders, not `fanout` of them (directory operations are slow on some file systems).
-        const std::string bucket = object->path.substr(0, object->path.rfind('/'));
+        const std::string bucket = path.substr(0, path.rfind('/'));
         if (::mkdir(bucket.c_str(), 0755) == 0 || errno == EEXIST) {
-            fd = ::open(object->path.c_str(), createFlags, 0644);
+            fd = ::open(path.c_str(), createFlags, 0644);
         }
     }
-    if (fd < 0) {
-        const int e = errno;
-        {
-            std::lock_guard lock(shard.mutex);
-            const auto it = shard.objects.find(key);
-            if (it != shard.objects.end() && it->second == object) {
-                shard.objects.erase(it);
-                object->deleted = true;
-            }
-        }
-        // Whoever takes the reservation out (we, or a DELETE that got here first) frees it.
-        unreserve(object->reserved.exchange(0));
-        objects_.fetch_sub(1, std::memory_order_relaxed);
-        object->state.store(FileObject::kFailed, std::memory_order_release);
-        object->state.notify_all();
-        return e;
-    }
-    if (openFds_.fetch_add(1, std::memory_order_relaxed) < maxCachedFds_) {
-        object->fd = fd;
-    } else {
-        openFds_.fetch_sub(1, std::memory_order_relaxed);
-        ::close(fd); // over budget: later ops open the file themselves
-    }
-    object->state.store(FileObject::kReady, std::memory_order_release);
-    object->state.notify_all();
-    return 0;
+    return fd >= 0 ? fd : -errno;
 }
 
-mlps_completion PosixTier::write(std::string_view key, const mlps_io &io) {
+mlps_status
+PosixTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target, int &err) {
     const uint64_t end = io.offset + io.length;
     Shard &shard = shardFor(key);
     std::shared_ptr<FileObject> object;
-    bool creator = false;
-    {
-        std::lock_guard lock(shard.mutex);
-        const auto it = shard.objects.find(key);
-        if (it != shard.objects.end()) {
-            object = it->second;
-        } else {
-            const uint64_t reservation = std::max(io.object_size, end);
-            if (!reserve(reservation)) {
-                return done(io, MLPS_E_NO_SPACE);
-            }
-            const uint64_t unique = nextUnique_.fetch_add(1, std::memory_order_relaxed);
-            std::string path = dir_ + "/";
-            if (fanout_ != 0) {
-                path += bucketName(static_cast<uint32_t>(stableHash(key) % fanout_), fanout_);
-                path += "/";
-            }
-            path += fileNameFor(key, unique);
-            try {
-                object = std::make_shared<FileObject>(std::move(path), reservation, openFds_);
-                shard.objects.emplace(std::string(key), object);
-            } catch (...) {
-                unreserve(reservation);
-                throw;
-            }
-            objects_.fetch_add(1, std::memory_order_relaxed);
-            creator = true;
-        }
-    }
-    if (creator) {
-        if (const int e = create(shard, key, object); e != 0) {
-            return failed(io, e);
-        }
-    } else {
-        waitWhileCreating(*object);
-        if (object->state.load(std::memory_order_acquire) != FileObject::kReady) {
-            return done(io, MLPS_E_NOT_FOUND);
-        }
-    }
-    if (end > object->reserved.load(std::memory_order_relaxed)) { // growing past the reservation
-        std::lock_guard lock(shard.mutex);
-        if (object->deleted) {
-            return done(io, MLPS_E_NOT_FOUND);
-        }
+    std::lock_guard lock(shard.mutex);
+    const auto it = shard.objects.find(key);
+    if (it != shard.objects.end()) {
+        object = it->second;
         const uint64_t reserved = object->reserved.load(std::memory_order_relaxed);
-        if (end > reserved) {
+        if (end > reserved) { // growing past the reservation
             if (!reserve(end - reserved)) {
-                return done(io, MLPS_E_NO_SPACE);
+                return MLPS_E_NO_SPACE;
             }
             object->reserved.store(end, std::memory_order_relaxed);
         }
-    }
-    FdLease fd;
-    if (const int e = lease(*object, fd); e != 0) {
-        return failed(io, e);
-    }
-    if (const int e = pwriteFull(fd.fd, io.buf, io.length, io.offset); e != 0) {
-        return failed(io, e);
-    }
-    if (syncMode_ != SyncMode::None) {
-        const int rc = syncMode_ == SyncMode::Fsync ? ::fsync(fd.fd) : ::fdatasync(fd.fd);
-        if (rc != 0) {
-            return failed(io, errno);
+    } else {
+        // Created under the index lock, as the io_uring tier does: a DELETE of the key (which
+        // unlinks under the same lock) can never see a half-created object.
+        const uint64_t reservation = std::max(io.object_size, end);
+        if (!reserve(reservation)) {
+            return MLPS_E_NO_SPACE;
         }
+        std::string path = dir_ + "/";
+        if (fanout_ != 0) {
+            path += bucketName(static_cast<uint32_t>(stableHash(key) % fanout_), fanout_);
+            path += "/";
+        }
+        path += fileNameFor(key, nextUnique_.fetch_add(1, std::memory_order_relaxed));
+        try {
+            object = std::make_shared<FileObject>(std::move(path), reservation, openFds_);
+        } catch (...) {
+            unreserve(reservation);
+            throw;
+        }
+        const int fd = createFile(object->path);
+        if (fd < 0) {
+            unreserve(reservation);
+            err = -fd;
+            return statusFromErrno(err);
+        }
+        if (preallocate_ && io.object_size != 0) {
+            // The announced size is allocated at once: later writes are overwrites, which the
+            // kernel does without the inode-size update that slows extending O_DIRECT writes.
+            if (::fallocate(fd, 0, 0, static_cast<off_t>(reservation)) != 0 &&
+                errno != EOPNOTSUPP && errno != ENOSYS) {
+                err = errno;
+                ::close(fd);
+                ::unlink(object->path.c_str());
+                unreserve(reservation);
+                return statusFromErrno(err);
+            }
+        }
+        if (openFds_.fetch_add(1, std::memory_order_relaxed) < maxCachedFds_) {
+            object->fd = fd;
+        } else {
+            openFds_.fetch_sub(1, std::memory_order_relaxed);
+            ::close(fd); // over budget: later ops open the file themselves
+        }
+        try {
+            shard.objects.emplace(std::string(key), object);
+        } catch (...) {
+            unreserve(reservation);
+            ::unlink(object->path.c_str());
+            throw;
+        }
+        objects_.fetch_add(1, std::memory_order_relaxed);
     }
-    uint64_t size = object->size.load(std::memory_order_relaxed);
-    while (end > size &&
-           !object->size.compare_exchange_weak(size, end, std::memory_order_release)) {
+    if (const int e = lease(std::move(object), target); e != 0) {
+        err = e;
+        return statusFromErrno(e);
     }
-    return done(io, MLPS_OK, 0, io.length);
+    return MLPS_OK;
 }
 
-mlps_completion PosixTier::read(std::string_view key, const mlps_io &io) {
-    const std::shared_ptr<FileObject> object = findReady(key);
+mlps_status
+PosixTier::prepareRead(std::string_view key, const mlps_io &io, Target &target, int &err) {
+    std::shared_ptr<FileObject> object = find(key);
     if (object == nullptr) {
-        return done(io, MLPS_E_NOT_FOUND);
+        return MLPS_E_NOT_FOUND;
     }
     const uint64_t size = object->size.load(std::memory_order_acquire);
     if (io.offset > size || io.length > size - io.offset) {
-        return done(io, MLPS_E_RANGE);
+        return MLPS_E_RANGE;
     }
-    FdLease fd;
-    if (const int e = lease(*object, fd); e != 0) {
-        return failed(io, e);
+    if (const int e = lease(std::move(object), target); e != 0) {
+        err = e;
+        return statusFromErrno(e);
     }
-    uint64_t moved = 0;
-    if (const int e = preadFull(fd.fd, io.buf, io.length, io.offset, &moved); e != 0) {
-        return failed(io, e);
-    }
-    if (moved != io.length) { // the file is shorter than what we wrote: changed behind our back
-        return done(io, MLPS_E_IO, 0);
-    }
-    return done(io, MLPS_OK, 0, io.length);
+    return MLPS_OK;
 }
 
-mlps_completion PosixTier::remove(std::string_view key, const mlps_io &io) {
+mlps_status PosixTier::remove(std::string_view key, int &err) {
     Shard &shard = shardFor(key);
-    std::shared_ptr<FileObject> object;
-    uint64_t reserved = 0;
-    {
-        std::lock_guard lock(shard.mutex);
-        const auto it = shard.objects.find(key);
-        if (it == shard.objects.end()) {
-            return done(io, MLPS_E_NOT_FOUND);
-        }
-        object = std::move(it->second);
-        shard.objects.erase(it);
-        object->deleted = true;
-        reserved = object->reserved.exchange(0, std::memory_order_relaxed);
+    std::lock_guard lock(shard.mutex);
+    const auto it = shard.objects.find(key);
+    if (it == shard.objects.end()) {
+        return MLPS_E_NOT_FOUND;
     }
-    // Wait for a creation in progress so that the file is not created after our unlink.
-    waitWhileCreating(*object);
-    unreserve(reserved);
-    if (object->state.load(std::memory_order_acquire) != FileObject::kReady) {
-        return done(io, MLPS_E_NOT_FOUND); // its creation failed (and uncounted the object)
-    }
+    const std::shared_ptr<FileObject> object = std::move(it->second);
+    shard.objects.erase(it);
+    object->deleted = true;
+    unreserve(object->reserved.exchange(0, std::memory_order_relaxed));
     objects_.fetch_sub(1, std::memory_order_relaxed);
-    // Ops still in flight on other queues keep the file open; its blocks go when they finish.
+    // Unlinked under the lock: a WRITE that re-creates the key right after must get a new file,
+    // not truncate this one and then lose its name to our unlink. Ops in flight on other queues
+    // hold the object and its fd; its blocks go when they finish.
     if (::unlink(object->path.c_str()) != 0 && errno != ENOENT) {
-        return failed(io, errno);
+        err = errno;
+        return statusFromErrno(err);
     }
-    return done(io, MLPS_OK);
+    return MLPS_OK;
 }
 
-mlps_completion PosixTier::sync(const mlps_io &io) {
-    if (io.key == nullptr || io.key_len == 0) { // the whole tier
-        if (::syncfs(dirFd_) != 0) {
-            return failed(io, errno);
+mlps_status PosixTier::syncTarget(const mlps_io & /*io*/, const Target &target, int &err) noexcept {
+    const int rc = target.object == nullptr ? ::syncfs(dirFd_) : ::fdatasync(target.fd);
+    if (rc != 0) {
+        err = errno;
+        return statusFromErrno(err);
+    }
+    return MLPS_OK;
+}
+
+int PosixTier::finishWrite(const mlps_io &io, const Target &target) noexcept {
+    if (syncMode_ != SyncMode::None) {
+        const int rc = syncMode_ == SyncMode::Fsync ? ::fsync(target.fd) : ::fdatasync(target.fd);
+        if (rc != 0) {
+            return errno;
         }
-        return done(io, MLPS_OK);
     }
-    const std::shared_ptr<FileObject> object = findReady(std::string_view(io.key, io.key_len));
-    if (object == nullptr) {
-        return done(io, MLPS_E_NOT_FOUND);
+    FileObject &object = *target.object;
+    const uint64_t end = io.offset + io.length;
+    uint64_t size = object.size.load(std::memory_order_relaxed);
+    while (end > size && !object.size.compare_exchange_weak(size, end, std::memory_order_release)) {
     }
-    FdLease fd;
-    if (const int e = lease(*object, fd); e != 0) {
-        return failed(io, e);
-    }
-    if (::fdatasync(fd.fd) != 0) {
-        return failed(io, errno);
-    }
-    return done(io, MLPS_OK);
+    return 0;
 }
 
 } // namespace mlps::posix

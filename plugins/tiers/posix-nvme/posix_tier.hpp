@@ -1,5 +1,5 @@
 // The posix-nvme tier: one file per object under a folder the tier owns, written and read with
-// pread/pwrite (optionally O_DIRECT), completed synchronously inside submit().
+// pread/pwrite (optionally O_DIRECT) by each queue's worker threads (see posix_queue.hpp).
 #pragma once
 
 #include <atomic>
@@ -18,8 +18,6 @@ enum class SyncMode { None, Fdatasync, Fsync };
 
 // One object: its file, its capacity reservation and its written size.
 struct FileObject {
-    enum State : int { kCreating = 0, kReady = 1, kFailed = 2 };
-
     FileObject(std::string filePath, uint64_t reservation, std::atomic<int> &fdCount)
         : path(std::move(filePath)), reserved(reservation), openFds(fdCount) {}
     ~FileObject();
@@ -30,10 +28,7 @@ struct FileObject {
     std::atomic<uint64_t> reserved; // changed only under the shard's mutex
     bool deleted = false;           // guarded by the shard's mutex
     std::atomic<uint64_t> size{0};  // highest byte written
-    // The creating op opens the file outside the index lock; other ops on the same key wait
-    // for it to leave kCreating (atomic wait, no lock).
-    std::atomic<int> state{kCreating};
-    int fd = -1; // kept open while the object lives (set before state becomes kReady)
+    int fd = -1; // kept open while the object lives (set before the object enters the index)
     std::atomic<int> &openFds;
 };
 
@@ -44,11 +39,28 @@ struct KeyHash {
     }
 };
 
+// What an accepted data op works on: its object and an fd for it, the object's cached one or
+// one opened for this op only (closed when the target goes).
+struct Target {
+    std::shared_ptr<FileObject> object;
+    int fd = -1;
+    bool owned = false;
+
+    Target() = default;
+    Target(Target &&other) noexcept { *this = std::move(other); }
+    Target &operator=(Target &&other) noexcept;
+    Target(const Target &) = delete;
+    Target &operator=(const Target &) = delete;
+    ~Target();
+};
+
 class PosixTier final : public TierPlugin {
   public:
     static constexpr uint32_t kMaxQueueDepth = 65536;
     static constexpr uint32_t kDefaultQueueDepth = 64;
     static constexpr uint32_t kDirectAlignment = 4096;
+    static constexpr uint32_t kDefaultThreads = 4;
+    static constexpr uint64_t kDefaultChunkSize = 1 << 20;
 
     PosixTier(const Host &host, const Config &config);
     ~PosixTier() override;
@@ -56,8 +68,18 @@ class PosixTier final : public TierPlugin {
     void info(mlps_tier_info &out) override;
     std::unique_ptr<TierPluginQueue> openQueue(uint32_t depth) override;
 
-    // Performs one op on the calling thread.
-    mlps_completion execute(const mlps_io &io) noexcept;
+    uint32_t threads() const noexcept { return threads_; }
+    uint64_t chunkSize() const noexcept { return chunkSize_; }
+
+    // The metadata part of an op, on the submitting thread: checks, lookup, creation, capacity
+    // reservation, and all of a DELETE. MLPS_OK with `target` set for a READ, WRITE or SYNC
+    // whose data part is still to run; else the op's final status (`err`: its errno or 0).
+    mlps_status prepare(const mlps_io &io, Target &target, int &err) noexcept;
+    // The data part of a SYNC (a worker runs it). 0-errno contract as for prepare().
+    mlps_status syncTarget(const mlps_io &io, const Target &target, int &err) noexcept;
+    // After all chunks of a WRITE succeeded: the sync mode's flush and the object's size.
+    // Returns 0 or the errno.
+    int finishWrite(const mlps_io &io, const Target &target) noexcept;
 
   private:
     static constexpr size_t kShards = 64;
@@ -66,31 +88,20 @@ class PosixTier final : public TierPlugin {
         std::unordered_map<std::string, std::shared_ptr<FileObject>, KeyHash, std::equal_to<>>
             objects;
     };
-    // An fd for one op: the object's cached one, or one opened (and closed) for this op only.
-    struct FdLease {
-        int fd = -1;
-        bool owned = false;
-        FdLease() = default;
-        FdLease(const FdLease &) = delete;
-        FdLease &operator=(const FdLease &) = delete;
-        ~FdLease();
-    };
-
     Shard &shardFor(std::string_view key) noexcept {
         const size_t h = KeyHash{}(key);
         return shards_[(h ^ (h >> 29)) % kShards];
     }
     bool reserve(uint64_t bytes) noexcept;
     void unreserve(uint64_t bytes) noexcept;
-    std::shared_ptr<FileObject> findReady(std::string_view key);
-    int lease(FileObject &object, FdLease &out) noexcept; // 0 or errno
+    std::shared_ptr<FileObject> find(std::string_view key);
+    int lease(std::shared_ptr<FileObject> object, Target &out) noexcept; // 0 or errno
 
-    mlps_completion write(std::string_view key, const mlps_io &io);
-    mlps_completion read(std::string_view key, const mlps_io &io);
-    mlps_completion remove(std::string_view key, const mlps_io &io);
-    mlps_completion sync(const mlps_io &io);
-    // Creates the object's file; on failure takes the object out of the index again.
-    int create(Shard &shard, std::string_view key, const std::shared_ptr<FileObject> &object);
+    mlps_status prepareWrite(std::string_view key, const mlps_io &io, Target &target, int &err);
+    mlps_status prepareRead(std::string_view key, const mlps_io &io, Target &target, int &err);
+    mlps_status remove(std::string_view key, int &err);
+    // Opens (creates) an object's file, making its fan-out folder on first use; fd or -errno.
+    int createFile(const std::string &path) noexcept;
 
     Host host_;
     std::string name_;
@@ -100,6 +111,9 @@ class PosixTier final : public TierPlugin {
     SyncMode syncMode_ = SyncMode::None;
     uint32_t fanout_ = 0;
     bool keep_ = false;
+    bool preallocate_ = true;
+    uint32_t threads_ = kDefaultThreads;
+    uint64_t chunkSize_ = kDefaultChunkSize;
     int openFlags_ = 0;
     uint64_t capacity_ = 0;
     std::atomic<uint64_t> used_{0};
