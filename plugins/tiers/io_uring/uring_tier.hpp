@@ -13,9 +13,11 @@
 
 #include <mlps/tier.hpp>
 
+#include "file_io.hpp"
+
 namespace mlps::uring {
 
-enum class SyncMode { None, Fdatasync, Fsync };
+using posix::SyncMode;
 
 // One object: its file, its capacity reservation and its written size. In-flight ops hold a
 // shared_ptr, so a DELETE on another queue unlinks the file while their fd stays valid.

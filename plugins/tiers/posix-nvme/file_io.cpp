@@ -1,8 +1,12 @@
 #include "file_io.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <mlps/plugin.hpp>
 
 namespace mlps::posix {
 
@@ -70,6 +74,28 @@ mlps_status statusFromErrno(int sysErrno) noexcept {
     default:
         return MLPS_E_IO;
     }
+}
+
+SyncMode parseSyncMode(const std::string &text) {
+    if (text.empty() || text == "none") {
+        return SyncMode::None;
+    }
+    if (text == "fdatasync") {
+        return SyncMode::Fdatasync;
+    }
+    if (text == "fsync") {
+        return SyncMode::Fsync;
+    }
+    throw Error("option 'sync' must be none, fdatasync or fsync, not '" + text + "'",
+                MLPS_E_INVALID);
+}
+
+int fdBudget() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
+        return 4096;
+    }
+    return static_cast<int>(std::min<rlim_t>(4096, limit.rlim_cur / 4));
 }
 
 } // namespace mlps::posix

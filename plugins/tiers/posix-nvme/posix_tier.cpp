@@ -16,34 +16,6 @@
 
 namespace mlps::posix {
 
-namespace {
-
-SyncMode parseSyncMode(const std::string &text) {
-    if (text.empty() || text == "none") {
-        return SyncMode::None;
-    }
-    if (text == "fdatasync") {
-        return SyncMode::Fdatasync;
-    }
-    if (text == "fsync") {
-        return SyncMode::Fsync;
-    }
-    throw Error("option 'sync' must be none, fdatasync or fsync, not '" + text + "'",
-                MLPS_E_INVALID);
-}
-
-// Cached descriptors stay well inside the process's limit: the runner and other tiers need
-// descriptors too. Objects beyond the budget open their file per operation.
-int fdBudget() {
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
-        return 4096;
-    }
-    return static_cast<int>(std::min<rlim_t>(4096, limit.rlim_cur / 4));
-}
-
-} // namespace
-
 FileObject::~FileObject() {
     if (fd >= 0) {
         ::close(fd);

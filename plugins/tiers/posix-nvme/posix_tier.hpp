@@ -12,9 +12,9 @@
 
 #include <mlps/tier.hpp>
 
-namespace mlps::posix {
+#include "file_io.hpp"
 
-enum class SyncMode { None, Fdatasync, Fsync };
+namespace mlps::posix {
 
 // One object: its file, its capacity reservation and its written size.
 struct FileObject {
