@@ -1,29 +1,14 @@
 // The io_uring tier plugin: its option schema, descriptor and the exported manifest.
 #include <mlps/tier.hpp>
 
+#include "file_tier_options.hpp"
 #include "uring_tier.hpp"
 
 namespace {
 
 constexpr mlps_option_spec kOptions[] = {
-    {"path",
-     MLPS_OPT_PATH,
-     MLPS_OPT_F_REQUIRED,
-     nullptr,
-     nullptr,
-     nullptr,
-     nullptr,
-     "An existing, writable directory. The tier creates its own folder "
-     "mlps-<tier_name>-XXXXXX in it and removes it at the end unless keep: true."},
-    {"direct",
-     MLPS_OPT_BOOL,
-     0,
-     "true",
-     nullptr,
-     nullptr,
-     nullptr,
-     "Open files with O_DIRECT (bypass the page cache). Buffers, offsets and lengths must then "
-     "be multiples of 4096 bytes; the file system must support O_DIRECT (tmpfs may not)."},
+    mlps::posix::kPathOption,
+    mlps::posix::directOption("true"),
     {"queue_depth",
      MLPS_OPT_INT,
      0,
@@ -69,15 +54,7 @@ constexpr mlps_option_spec kOptions[] = {
      "none|fdatasync|fsync",
      "Make every write durable before it completes (an fdatasync or fsync through the ring "
      "after the write's data); none leaves it to SYNC operations."},
-    {"fanout",
-     MLPS_OPT_INT,
-     0,
-     "256",
-     "0",
-     "65536",
-     nullptr,
-     "Number of sub-folders object files are hashed into, so no folder grows huge; 0 puts "
-     "every file in the tier's folder."},
+    mlps::posix::kFanoutOption,
 };
 
 constexpr mlps_plugin_descriptor kDescriptor = mlps::tierDescriptor<mlps::uring::UringTier>(
