@@ -1,5 +1,6 @@
 // The dram tier through its C ABI: the shared conformance checks, the default capacity and the
 // device emulation.
+#include <algorithm>
 #include <cstring>
 #include <unistd.h>
 
@@ -185,4 +186,44 @@ TEST_CASE("dram: emulation holds completions until their ready time") {
         }
         CHECK(order == std::vector<uint64_t>{0, 1, 2, 3});
     }
+}
+
+TEST_CASE("dram: objects of several 2 MiB extents keep their bytes through reuse and growth") {
+    const TierUnderTest t = dram();
+    if (t.descriptor == nullptr) {
+        return;
+    }
+    FakeHost host;
+    TierInstance tier = t.create(host);
+    auto q = tier->openQueue(8);
+    constexpr uint64_t kMiB = 1 << 20;
+    // 5 MiB + 3 bytes: three extents, the last one partly used; ops straddle extent edges.
+    constexpr uint64_t kSize = 5 * kMiB + 3;
+    const auto a = pattern(1, 0, kSize);
+    REQUIRE(q->run(writeOp("a", a.data(), 0, kSize, kSize)).status == MLPS_OK);
+    std::vector<unsigned char> back(kSize);
+    REQUIRE(q->run(readOp("a", back.data(), 0, kSize)).status == MLPS_OK);
+    CHECK(back == a);
+    std::vector<unsigned char> edge(kMiB);
+    REQUIRE(q->run(readOp("a", edge.data(), 2 * kMiB - 100, kMiB)).status == MLPS_OK);
+    CHECK(std::equal(edge.begin(), edge.end(), a.begin() + 2 * kMiB - 100));
+
+    // Deleting `a` hands its extents to `b`: `b` must read its own bytes, and a hole it skips
+    // must read as zeros, not as a's leftovers.
+    REQUIRE(q->run(deleteOp("a")).status == MLPS_OK);
+    const auto b = pattern(2, 3 * kMiB, kMiB);
+    REQUIRE(q->run(writeOp("b", b.data(), 3 * kMiB, kMiB, 4 * kMiB)).status == MLPS_OK);
+    std::vector<unsigned char> whole(4 * kMiB);
+    REQUIRE(q->run(readOp("b", whole.data(), 0, 4 * kMiB)).status == MLPS_OK);
+    CHECK(std::all_of(whole.begin(), whole.begin() + 3 * kMiB, [](auto c) { return c == 0; }));
+    CHECK(std::equal(b.begin(), b.end(), whole.begin() + 3 * kMiB));
+
+    // Writing past the announced size grows the object across new extents, bytes kept.
+    const auto tail = pattern(3, 4 * kMiB, 3 * kMiB);
+    REQUIRE(q->run(writeOp("b", tail.data(), 4 * kMiB, 3 * kMiB)).status == MLPS_OK);
+    std::vector<unsigned char> grown(7 * kMiB);
+    REQUIRE(q->run(readOp("b", grown.data(), 0, 7 * kMiB)).status == MLPS_OK);
+    CHECK(std::equal(b.begin(), b.end(), grown.begin() + 3 * kMiB));
+    CHECK(std::equal(tail.begin(), tail.end(), grown.begin() + 4 * kMiB));
+    CHECK(tier->info().used_bytes == 7 * kMiB);
 }

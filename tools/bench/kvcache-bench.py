@@ -6,7 +6,8 @@ share/doc/PERFORMANCE.md with the commands that made them.
   kvcache-bench.py dram      dram-tier bandwidth versus the machine's memcpy, same run
   kvcache-bench.py overhead  harness cost with the tiers' cost removed: requests/s per core
 
-Options: --mlpsrun PATH (default: build/core/mlpsrun), --seconds N (timed phase per run).
+Options: --mlpsrun PATH (default: build/core/mlpsrun), --seconds N (timed phase per run),
+--repeat N (dram: rounds of kvcache run + memcpy back to back; the median is reported).
 MLPS_PLUGIN_PATH must reach kvcache.so, dram.so and posix-nvme.so (meson devenv sets it).
 Speeds are ratios against a reference measured in the same run, never absolute claims.
 """
@@ -89,39 +90,47 @@ def dram(args, tmp):
                     str(ROOT / "tools/bench/kvcache-memcpy.c")], check=True)
     threads = args.threads
     chunk = 1 << 20
-    # The kvcache run: entries stay in the dram tier (every read a hit); decode-heavy (11 reads
-    # per write), no think time, no generation: the workers do nothing but move bytes.
-    summary, _, cpu = run_spec(args.mlpsrun, kv_spec(f"""\
-        model: tiny-1b
-        users: {4 * threads}
-        workers: {threads}
-        arrivals: closed
-        generation_mode: none
-        multi_turn: false
-        chunk_size: 1MiB
-        profiles:
-          chatbot: {{context: [2048, 2048], generation: [320, 320], think_time: [0, 0]}}
-          coding: {{context: [2048, 2048], generation: [320, 320], think_time: [0, 0]}}
-          document: {{context: [2048, 2048], generation: [320, 320], think_time: [0, 0]}}
-        """, """\
-        - name: mem
-          plugin: dram
-          capacity: 4GiB
-        """, args.seconds), tmp, "dram")
-    out = subprocess.run([str(exe), str(threads), str(chunk), str(256 << 20), str(args.seconds)],
-                         capture_output=True, text=True, check=True).stdout
-    memcpy = float(out.split()[1])
-    timed = summary["timing"]["timed_s"]
-    m = summary["metrics"]
-    read = m["mem.read.bytes"]["total"] / timed
-    write = m.get("mem.write.bytes", {}).get("total", 0) / timed
-    moved = read + write
-    print(f"threads {threads}, chunk 1 MiB: memcpy {memcpy / GiB:.2f} GiB/s; dram tier "
-          f"{moved / GiB:.2f} GiB/s (read {read / GiB:.2f}, write {write / GiB:.2f}); "
-          f"ratio {moved / memcpy:.2f} (read alone {read / memcpy:.2f})")
-    return dict(threads=threads, memcpy_bytes_per_s=memcpy, dram_bytes_per_s=moved,
-                dram_read_bytes_per_s=read, dram_write_bytes_per_s=write,
-                ratio=moved / memcpy, read_ratio=read / memcpy)
+    rounds = []
+    # Rounds of (kvcache run, memcpy) back to back: on a shared machine the two halves of one
+    # round see about the same load; the median round is the figure.
+    for i in range(args.repeat):
+        # Entries stay in the dram tier (every read a hit); decode-heavy (11 reads per write),
+        # no think time, no generation: the workers do nothing but move bytes.
+        summary, _, cpu = run_spec(args.mlpsrun, kv_spec(f"""\
+            model: tiny-1b
+            users: {4 * threads}
+            workers: {threads}
+            arrivals: closed
+            generation_mode: none
+            multi_turn: false
+            chunk_size: 1MiB
+            profiles:
+              chatbot: {{context: [2048, 2048], generation: [320, 320], think_time: [0, 0]}}
+              coding: {{context: [2048, 2048], generation: [320, 320], think_time: [0, 0]}}
+              document: {{context: [2048, 2048], generation: [320, 320], think_time: [0, 0]}}
+            """, """\
+            - name: mem
+              plugin: dram
+              capacity: 4GiB
+            """, args.seconds), tmp, f"dram{i}")
+        out = subprocess.run([str(exe), str(threads), str(chunk), str(256 << 20),
+                              str(args.seconds)], capture_output=True, text=True,
+                             check=True).stdout
+        memcpy = float(out.split()[1])
+        timed = summary["timing"]["timed_s"]
+        m = summary["metrics"]
+        read = m["mem.read.bytes"]["total"] / timed
+        write = m.get("mem.write.bytes", {}).get("total", 0) / timed
+        moved = read + write
+        print(f"round {i + 1}: threads {threads}, chunk 1 MiB: memcpy {memcpy / GiB:.2f} GiB/s; "
+              f"dram tier {moved / GiB:.2f} GiB/s (read {read / GiB:.2f}, write "
+              f"{write / GiB:.2f}); ratio {moved / memcpy:.2f} (read alone {read / memcpy:.2f})")
+        rounds.append(dict(memcpy_bytes_per_s=memcpy, dram_bytes_per_s=moved,
+                           dram_read_bytes_per_s=read, dram_write_bytes_per_s=write,
+                           ratio=moved / memcpy, read_ratio=read / memcpy))
+    median = sorted(rounds, key=lambda r: r["ratio"])[len(rounds) // 2]
+    print(f"median of {len(rounds)} rounds: ratio {median['ratio']:.2f}")
+    return dict(threads=threads, rounds=rounds, median=median)
 
 
 def overhead(args, tmp):
@@ -167,6 +176,7 @@ def main():
     p.add_argument("--mlpsrun", default=str(ROOT / "build/core/mlpsrun"))
     p.add_argument("--seconds", type=int, default=8)
     p.add_argument("--threads", type=int, default=min(os.cpu_count() or 1, 8))
+    p.add_argument("--repeat", type=int, default=3, help="dram: rounds; the median is reported")
     args = p.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:

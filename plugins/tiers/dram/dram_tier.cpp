@@ -133,7 +133,7 @@ mlps_status DramTier::write(std::string_view key, const mlps_io &io) noexcept {
                     return MLPS_E_NO_SPACE;
                 }
                 // Allocated outside the lock: a large allocation may take a while.
-                auto fresh = std::make_shared<MemoryBlock>(capacity);
+                auto fresh = std::make_shared<MemoryBlock>(capacity, pool_);
                 std::shared_ptr<MemoryBlock> other;
                 {
                     std::lock_guard lock(shard.mutex);
@@ -181,7 +181,7 @@ std::shared_ptr<MemoryBlock> DramTier::grow(Shard &shard,
     }
     std::shared_ptr<MemoryBlock> bigger;
     try {
-        bigger = std::make_shared<MemoryBlock>(capacity);
+        bigger = std::make_shared<MemoryBlock>(capacity, pool_);
     } catch (const std::bad_alloc &) {
         unreserve(extra);
         throw;

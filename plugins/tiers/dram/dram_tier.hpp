@@ -12,6 +12,7 @@
 
 #include <mlps/tier.hpp>
 
+#include "extent_pool.hpp"
 #include "link_emulator.hpp"
 #include "memory_block.hpp"
 
@@ -77,6 +78,7 @@ class DramTier final : public TierPlugin {
     std::atomic<uint64_t> used_{0};
     std::atomic<uint64_t> objects_{0};
     LinkEmulator link_;
+    ExtentPool pool_; // before shards_: destroyed after every block that uses it
     Shard shards_[kShards];
 };
 
