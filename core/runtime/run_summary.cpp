@@ -148,6 +148,16 @@ void printHumanSummary(const nlohmann::json &summary, std::ostream &out) {
     }
     out << "\n  timed window " << formatDurationNs(num(timing, "timed_s") * 1e9) << ", "
         << summary.value("ranks", 1) << " rank(s)\n";
+    // The benchmark's verdict in its own words (report key "headline", results.md), before the
+    // figures it is drawn from.
+    const nlohmann::json report = summary.value("benchmark", nlohmann::json::object());
+    if (report.is_object() && report.contains("headline") && report["headline"].is_array()) {
+        for (const auto &line : report["headline"]) {
+            if (line.is_string()) {
+                out << "  " << line.get<std::string>() << '\n';
+            }
+        }
+    }
     if (summary.contains("metrics")) {
         printMetrics(summary.at("metrics"), out);
     }

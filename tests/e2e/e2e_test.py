@@ -139,7 +139,8 @@ def case_default_spec_dry_run():
     with tempfile.TemporaryDirectory() as tmp:
         results = pathlib.Path(tmp) / "results"
         proc = run(["run", "--dry-run", "--results-dir", str(results)], expect=0)
-        check("tierbench" in proc.stdout and "posix-nvme" in proc.stdout, proc.stdout)
+        for name in ("kvcache", "dram", "posix-nvme"):
+            check(name in proc.stdout, f"{name} not in the default plan:\n{proc.stdout}")
         check(not results.exists(), "--dry-run created the results folder")
 
 

@@ -192,7 +192,13 @@ def case_summary_keys():
         qos_total = sum(q.get("total_requests", 0) for q in s["qos_metrics"].values())
         check(qos_total == 30, f"QoS classes count {qos_total} requests")
         check(b["workload"]["arrivals"] == "closed", "arrivals not reported")
-        check("storage health" in proc.stderr, "no storage health lines in the log")
+        # The verdict reaches people: the report's headline, printed in mlpsrun's summary.
+        headline = b["headline"]
+        check(any(line.startswith("storage health (latency profile): " + health["overall_status"])
+                  for line in headline), f"no storage health verdict in the headline: {headline}")
+        check(sum(line.startswith(("  pass ", "  FAIL ")) for line in headline) ==
+              health["total_count"], f"one headline line per criterion: {headline}")
+        check("storage health (latency profile)" in proc.stdout, "no verdict in the summary")
 
 
 def case_bad_options():

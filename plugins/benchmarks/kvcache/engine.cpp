@@ -61,7 +61,8 @@ Engine::Engine(const Host &host, Settings settings) : host_(host), settings_(std
     planner_ = std::make_unique<Planner>(settings_, alignment);
     users_ = makeUsers(settings_, seed_, rank_);
     next_.resize(users_.size());
-    busy_.assign(users_.size(), 0);
+    planned_.assign(users_.size(), 0);
+    done_.assign(users_.size(), 0);
     readyNs_.assign(users_.size(), 0);
     vtimeNs_.assign(users_.size(), 0);
     for (size_t u = 0; u < users_.size(); ++u) {

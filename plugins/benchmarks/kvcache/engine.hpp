@@ -42,6 +42,10 @@ struct Job {
     Plan plan;
     PlanStats stats;
     std::vector<uint64_t> tickets; // allocation tickets of the plan's allocBegin steps, in order
+    // Closed loop: the request's number among its user's requests (it starts once the ones
+    // before it are done), and the user's think time after it.
+    uint64_t userOrdinal = 0;
+    uint64_t thinkAfterNs = 0;
 };
 
 class Engine {
@@ -100,6 +104,9 @@ class Engine {
   private:
     void admitArrivals(uint64_t nowNs);
     void dispatch(Job &job, uint64_t nowNs);
+    // Closed loop: waits (lock held by the caller, released while waiting) until the job's user
+    // finished its earlier request and thought; sets the job's arrival (ready) and start times.
+    void waitUntilUserReady(std::unique_lock<std::mutex> &lock, Job &job);
     void sequence(Job &job); // tickets and removal ids of a fresh plan (dispatchMu_ held)
 
     Host host_;
@@ -122,8 +129,9 @@ class Engine {
     mlps_phase phase_ = MLPS_PHASE_WARMUP;
     std::vector<User> users_;
     std::vector<Request> next_;     // each user's next request, drawn ahead
-    std::vector<uint8_t> busy_;     // closed loop: the user's request is in flight
-    std::vector<uint64_t> readyNs_; // closed loop: when the user may send its next request
+    std::vector<uint64_t> planned_; // closed loop: the user's requests planned so far
+    std::vector<uint64_t> done_;    // closed loop: ... and done (planned - done <= 2)
+    std::vector<uint64_t> readyNs_; // closed loop: when the user may start its next request
     std::vector<uint64_t> vtimeNs_; // closed loop: virtual arrival time of next_[u]
     // (time, requests the user made, user): min-heap order. The middle term breaks ties
     // round-robin when think times are 0 (otherwise user 0 would always go first).

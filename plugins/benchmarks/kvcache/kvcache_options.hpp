@@ -95,9 +95,10 @@ inline constexpr mlps_option_spec kOptions[] = {
      "1MB/s",
      nullptr,
      nullptr,
-     "Closed arrivals: dispatch follows a virtual clock in which a request takes its planned "
-     "bytes / virtual_bandwidth and a user then thinks; the order (and so every cache decision) "
-     "is reproducible. Near the storage's real bandwidth, the order follows real time closely."},
+     "Closed arrivals: requests are planned in the order of a virtual clock in which a request "
+     "takes its planned bytes / virtual_bandwidth and a user then thinks; the order (and so "
+     "every cache decision) is reproducible. Near the storage's real bandwidth per request, the "
+     "order follows real time closely and ready requests rarely wait for their turn."},
     {"generation_mode",
      MLPS_OPT_ENUM,
      0,

@@ -3,7 +3,10 @@
 // per-tier traffic classes with demotion I/O, queue wait, admission, entry sizes, verify.
 #include <algorithm>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +23,36 @@ constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
 double ms(double ns) {
     return ns / 1e6;
+}
+
+__attribute__((format(printf, 1, 2))) std::string text(const char *format, ...) {
+    char buf[512];
+    va_list args;
+    va_start(args, format);
+    std::vsnprintf(buf, sizeof buf, format, args);
+    va_end(args);
+    return buf;
+}
+
+// "850 us", "12.3 ms", "4.56 s": latencies from microseconds to minutes, readable at a glance.
+std::string duration(double ns) {
+    if (ns < 1e6) {
+        return text("%.0f us", ns / 1e3);
+    }
+    if (ns < 1e9) {
+        return text("%.1f ms", ns / 1e6);
+    }
+    return text("%.2f s", ns / 1e9);
+}
+
+std::string size(double bytes) {
+    const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 4) {
+        bytes /= 1024;
+        ++u;
+    }
+    return u == 0 ? text("%.0f B", bytes) : text("%.1f %s", bytes, units[u]);
 }
 
 ordered percentilesMs(const mlps_metric_summary &s) {
@@ -436,34 +469,55 @@ std::string buildReport(Engine &e, const std::vector<std::string> &tierPlugins) 
     out["errors"] = sum(m.errors);
     out["abandoned_steps"] = e.abandonedSteps.load();
 
-    // A few lines for people (logs go to stderr and run.log; summary.json has everything).
-    h.log(MLPS_LOG_INFO,
-          "storage health (%s profile): %s, %zu of %zu criteria met",
-          latencyProfile ? "latency" : "throughput",
-          passed == criteria.size() ? "PASS" : "FAIL",
-          passed,
-          criteria.size());
+    // The verdict for people: mlpsrun prints "headline" under the first line of its summary
+    // (summary.json has everything).
+    std::vector<std::string> headline;
+    headline.push_back(text("%s, %u users, %s arrivals: %llu requests (%.2f/s), %.1f generated "
+                            "tokens/s, %.0f context tokens/s",
+                            s.model.key.c_str(),
+                            s.users,
+                            s.arrivals == Arrivals::Closed ? "closed" : "open",
+                            static_cast<unsigned long long>(requests),
+                            perS(static_cast<double>(requests)),
+                            perS(static_cast<double>(tokens)),
+                            perS(static_cast<double>(contextTokens))));
+    headline.push_back(text(
+        "request latency p50 %s p95 %s (storage p50 %s p95 %s; queue wait "
+        "p50 %s p95 %s)%s",
+        duration(e2e.p50).c_str(),
+        duration(e2e.p95).c_str(),
+        duration(storage.p50).c_str(),
+        duration(storage.p95).c_str(),
+        duration(wait.p50).c_str(),
+        duration(wait.p95).c_str(),
+        sum(m.rejected) != 0
+            ? text(", %llu rejected (queue full)", static_cast<unsigned long long>(sum(m.rejected)))
+                  .c_str()
+            : ""));
+    headline.push_back(text("cache hit rate %.1f%% (%llu of %llu reads; multi-turn %.1f%%), "
+                            "%llu demotions, %llu evictions, entries p50 %s max %s",
+                            hitRate * 100,
+                            static_cast<unsigned long long>(hits),
+                            static_cast<unsigned long long>(hits + misses),
+                            mtHits + mtMisses != 0 ? 100.0 * mtHits / (mtHits + mtMisses) : 0.0,
+                            static_cast<unsigned long long>(sum(m.demotions)),
+                            static_cast<unsigned long long>(sum(m.evictions)),
+                            size(sizes.p50).c_str(),
+                            size(static_cast<double>(sizes.max)).c_str()));
+    headline.push_back(text("storage health (%s profile): %s, %zu of %zu criteria met",
+                            latencyProfile ? "latency" : "throughput",
+                            passed == criteria.size() ? "PASS" : "FAIL",
+                            passed,
+                            criteria.size()));
     for (const auto &c : criteria) {
-        h.log(MLPS_LOG_INFO,
-              "  %s %s: %.3g %s (%s)",
-              c.passed ? "pass" : "FAIL",
-              c.name.c_str(),
-              c.actual,
-              c.unit.c_str(),
-              c.reason.c_str());
+        const std::string actual =
+            c.unit == "ms" ? duration(c.actual * 1e6) : text("%.3g %s", c.actual, c.unit.c_str());
+        headline.push_back(text("  %s %s: %s (%s)",
+                                c.passed ? "pass" : "FAIL",
+                                c.name.c_str(),
+                                actual.c_str(),
+                                c.reason.c_str()));
     }
-    h.log(MLPS_LOG_INFO,
-          "%llu requests (%.1f/s), %.1f generated tokens/s; cache hit rate %.1f%% (multi-turn "
-          "%.1f%%); %s arrivals, queue wait p50 %.2f ms p95 %.2f ms, %llu rejected",
-          static_cast<unsigned long long>(requests),
-          perS(static_cast<double>(requests)),
-          perS(static_cast<double>(tokens)),
-          hitRate * 100,
-          mtHits + mtMisses != 0 ? 100.0 * mtHits / (mtHits + mtMisses) : 0.0,
-          s.arrivals == Arrivals::Closed ? "closed" : "open",
-          ms(wait.p50),
-          ms(wait.p95),
-          static_cast<unsigned long long>(sum(m.rejected)));
     for (int q = 0; q < kQosClasses; ++q) {
         const uint64_t n = sum(m.qosOps[q]);
         if (n == 0) {
@@ -472,16 +526,21 @@ std::string buildReport(Engine &e, const std::vector<std::string> &tierPlugins) 
         const mlps_metric_summary l = read(m.qosLatency[q]);
         const double compliance =
             1.0 - static_cast<double>(sum(m.qosOverP95[q])) / static_cast<double>(n);
-        h.log(MLPS_LOG_INFO,
-              "  QoS %-11s %6llu requests, e2e p95 %.1f ms (target %.0f ms), %.1f%% within "
-              "target: %s",
-              qosName(q),
-              static_cast<unsigned long long>(n),
-              ms(l.p95),
-              s.qos[q].targetP95Ms,
-              compliance * 100,
-              compliance >= 0.95 ? "met" : "not met");
+        headline.push_back(text("QoS %-11s %5llu requests, p95 %s (target %s): %.1f%% within "
+                                "target, %s",
+                                qosName(q),
+                                static_cast<unsigned long long>(n),
+                                duration(l.p95).c_str(),
+                                duration(s.qos[q].targetP95Ms * 1e6).c_str(),
+                                compliance * 100,
+                                compliance >= 0.95 ? "met" : "not met"));
     }
+    if (s.verify) {
+        headline.push_back(text("verify: %s checked, %llu bytes mismatched",
+                                size(static_cast<double>(sum(m.verifyChecked))).c_str(),
+                                static_cast<unsigned long long>(sum(m.verifyMismatched))));
+    }
+    out["headline"] = headline;
     return out.dump();
 }
 

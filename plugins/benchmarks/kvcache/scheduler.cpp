@@ -127,35 +127,35 @@ bool Engine::nextJob(Job &job) {
         const uint64_t now = host_.nowNs();
         uint64_t waitNs = kWaitSliceNs;
         if (settings_.arrivals == Arrivals::Closed) {
-            // Strict virtual-time order: the user with the earliest virtual arrival goes
-            // next, once its previous request is done and its think time has passed. The
-            // order, and so every cache decision, is the same in every run.
+            // Strict virtual-time order: the user with the earliest virtual arrival is planned
+            // next, so the order, and so every cache decision, is the same in every run. A
+            // user may have one request planned behind the one it has in flight: a slow
+            // request then holds back only its own user (whose next request waits in its
+            // worker, below) instead of every user behind it in virtual time.
             const uint32_t u = std::get<2>(heap_.top());
-            if (!busy_[u]) {
-                if (readyNs_[u] <= now) {
-                    heap_.pop();
-                    job.request = next_[u];
-                    job.request.vtimeNs = vtimeNs_[u];
-                    job.request.arrivalNs = readyNs_[u];
-                    busy_[u] = 1;
-                    nextRequest(users_[u], settings_, next_[u]);
-                    dispatch(job, now);
-                    // The user's next virtual arrival: after this request's virtual service
-                    // (its planned bytes at virtual_bandwidth) and the next think time. A
-                    // function of the plan only, so the order stays reproducible, and big
-                    // requests let others go first as they would in real time.
-                    uint64_t bytes = 0;
-                    for (const Step &step : job.plan.steps) {
-                        bytes += step.target->size * (step.kind == StepKind::Move ? 2 : 1);
-                    }
-                    const auto serviceNs =
-                        static_cast<uint64_t>(static_cast<double>(bytes) * 1e9 /
-                                              static_cast<double>(settings_.virtualBandwidth));
-                    vtimeNs_[u] += serviceNs + next_[u].thinkNs;
-                    heap_.push({vtimeNs_[u], users_[u].requests, u});
-                    return true;
+            if (planned_[u] - done_[u] < 2) {
+                heap_.pop();
+                job.request = next_[u];
+                job.request.vtimeNs = vtimeNs_[u];
+                job.userOrdinal = planned_[u]++;
+                nextRequest(users_[u], settings_, next_[u]);
+                job.thinkAfterNs = next_[u].thinkNs;
+                dispatch(job, now);
+                // The user's next virtual arrival: after this request's virtual service (its
+                // planned bytes at virtual_bandwidth) and the next think time. A function of
+                // the plan only, so the order stays reproducible, and big requests let others
+                // go first as they would in real time.
+                uint64_t bytes = 0;
+                for (const Step &step : job.plan.steps) {
+                    bytes += step.target->size * (step.kind == StepKind::Move ? 2 : 1);
                 }
-                waitNs = std::min(waitNs, readyNs_[u] - now);
+                const auto serviceNs =
+                    static_cast<uint64_t>(static_cast<double>(bytes) * 1e9 /
+                                          static_cast<double>(settings_.virtualBandwidth));
+                vtimeNs_[u] += serviceNs + next_[u].thinkNs;
+                heap_.push({vtimeNs_[u], users_[u].requests, u});
+                waitUntilUserReady(lock, job);
+                return true;
             }
         } else {
             admitArrivals(now);
@@ -173,6 +173,25 @@ bool Engine::nextJob(Job &job) {
     }
 }
 
+void Engine::waitUntilUserReady(std::unique_lock<std::mutex> &lock, Job &job) {
+    const uint32_t u = job.request.user;
+    // readyNs_[u] is this job's ready time once the user's earlier requests are all done.
+    // Waiting here is the closed loop's think time, not synchronisation: the deadline is known.
+    // Stopping cuts the wait; execute() then abandons the plan's steps.
+    for (;;) {
+        const bool previousDone = done_[u] == job.userOrdinal;
+        const uint64_t now = host_.nowNs();
+        if (stopping() || (previousDone && readyNs_[u] <= now)) {
+            break;
+        }
+        const uint64_t waitNs =
+            previousDone ? std::min(kWaitSliceNs, readyNs_[u] - now) : kWaitSliceNs;
+        dispatchCv_.wait_for(lock, std::chrono::nanoseconds(waitNs));
+    }
+    job.request.arrivalNs = readyNs_[u];
+    job.request.dispatchNs = host_.nowNs();
+}
+
 void Engine::jobDone(const Job &job, uint64_t ioDoneNs) {
     if (pass_ != Pass::Requests || settings_.arrivals != Arrivals::Closed) {
         return;
@@ -180,9 +199,9 @@ void Engine::jobDone(const Job &job, uint64_t ioDoneNs) {
     {
         std::lock_guard lock(dispatchMu_);
         const uint32_t u = job.request.user;
-        busy_[u] = 0;
+        ++done_[u]; // a user's requests finish in order: each starts after the one before
         const uint64_t generationNs = uint64_t{job.request.generation} * settings_.tokenTimeNs;
-        readyNs_[u] = ioDoneNs + generationNs + next_[u].thinkNs;
+        readyNs_[u] = ioDoneNs + generationNs + job.thinkAfterNs;
     }
     dispatchCv_.notify_all();
 }
