@@ -1,6 +1,7 @@
-// The io_uring tier through its C ABI: the shared conformance checks (buffered, since they use
-// unaligned ranges), O_DIRECT with chunking, many ops in flight with verification, short
-// transfers, kernel errors as completions and the "io_uring not permitted" refusal.
+// The io_uring tier with `layout: files` through its C ABI: the shared conformance checks
+// (buffered, since they use unaligned ranges), O_DIRECT with chunking, many ops in flight with
+// verification, short transfers, kernel errors as completions and the "io_uring not permitted"
+// refusal.
 #include <csignal>
 #include <cstddef>
 #include <cstring>
@@ -28,7 +29,9 @@ TierUnderTest uringIn(const std::string &dir, std::function<void(Options &)> mor
     TierUnderTest t;
     t.descriptor = loadPlugin("IO_URING_SO");
     t.addOptions = [dir, more](Options &o) {
-        o.string("path", dir, MLPS_OPT_PATH);
+        // The files layout (extents, the default, has extents_test.cpp): per-object files,
+        // descriptor budget, a file cut behind the tier's back.
+        o.string("path", dir, MLPS_OPT_PATH).string("layout", "files", MLPS_OPT_ENUM);
         if (more) {
             more(o);
         }

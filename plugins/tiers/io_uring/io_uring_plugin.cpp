@@ -55,12 +55,24 @@ constexpr mlps_option_spec kOptions[] = {
      "Make every write durable before it completes (an fdatasync or fsync through the ring "
      "after the write's data); none leaves it to SYNC operations."},
     mlps::posix::kFanoutOption,
+    {"layout",
+     MLPS_OPT_ENUM,
+     0,
+     "extents",
+     nullptr,
+     nullptr,
+     "files|extents",
+     "extents: every object in one data file of the tier's folder, as 4KiB-aligned extents "
+     "from an in-memory allocator (space reused after DELETE; the file grows in fallocated "
+     "steps up to the capacity); object creation and deletion cost no file system metadata. "
+     "files: one file per object, as posix-nvme."},
 };
 
 constexpr mlps_plugin_descriptor kDescriptor = mlps::tierDescriptor<mlps::uring::UringTier>(
     "io_uring",
     "1.0.0",
-    "Objects as files under a directory, asynchronous I/O through io_uring (O_DIRECT default)",
+    "Objects as files (or extents of one file) under a directory, asynchronous I/O through "
+    "io_uring (O_DIRECT default)",
     kOptions,
     MLPS_TIER_CAP_ASYNC | MLPS_TIER_CAP_BYTE_RANGE | MLPS_TIER_CAP_PERSISTENT |
         MLPS_TIER_CAP_DIRECT_IO | MLPS_TIER_CAP_ALIGNED_BUFFERS | MLPS_TIER_CAP_BUFFER_ALLOC);

@@ -130,6 +130,8 @@ void UringQueue::start(const mlps_io &io) noexcept {
     op.target = std::move(target);
     op.phase = io.opcode == MLPS_IO_SYNC ? Phase::Sync : Phase::Data;
     op.issued = 0;
+    op.extent = 0;
+    op.extentDone = 0;
     op.inFlight = 0;
     op.error = 0;
     op.status = MLPS_OK;
@@ -188,9 +190,9 @@ bool UringQueue::prepare(uint32_t chunkIndex) noexcept {
         auto *buf = static_cast<unsigned char *>(op.io.buf) + (c.offset - op.io.offset) + c.done;
         const auto length = static_cast<unsigned>(c.length - c.done);
         if (op.io.opcode == MLPS_IO_WRITE) {
-            io_uring_prep_write(sqe, op.target.fd, buf, length, c.offset + c.done);
+            io_uring_prep_write(sqe, op.target.fd, buf, length, c.fileOffset + c.done);
         } else {
-            io_uring_prep_read(sqe, op.target.fd, buf, length, c.offset + c.done);
+            io_uring_prep_read(sqe, op.target.fd, buf, length, c.fileOffset + c.done);
         }
     }
     io_uring_sqe_set_data64(sqe, chunkIndex);
@@ -217,7 +219,13 @@ void UringQueue::fill() noexcept {
             c.length = 0;
         } else {
             c.offset = op.io.offset + op.issued;
+            c.fileOffset = c.offset;
             c.length = std::min(settings_.chunkSize, op.io.length - op.issued);
+            if (!op.target.extents.empty()) { // extents layout: stop at the extent's end
+                const Extent &e = op.target.extents[op.extent];
+                c.fileOffset = e.offset + op.extentDone;
+                c.length = std::min(c.length, e.length - op.extentDone);
+            }
         }
         if (!prepare(chunkIndex)) {
             return; // SQ full: the rest goes after the next reap
@@ -225,6 +233,11 @@ void UringQueue::fill() noexcept {
         freeChunks_.pop_back();
         ++op.inFlight;
         op.issued += c.length;
+        if (!c.fsync && !op.target.extents.empty() &&
+            (op.extentDone += c.length) == op.target.extents[op.extent].length) {
+            ++op.extent;
+            op.extentDone = 0;
+        }
         if (c.fsync || op.issued == op.io.length) {
             ready_.pop_front();
             op.inReady = false;

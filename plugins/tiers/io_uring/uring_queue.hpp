@@ -1,7 +1,8 @@
 // A queue on the io_uring tier: one ring, used by one thread at a time, so the data path takes
 // no lock. submit() prepares SQEs for the ops it accepts and makes one io_uring_submit call;
 // poll() reaps CQEs, resubmits short transfers and issues the chunks still waiting for room in
-// the ring. An op larger than chunk_size is split into chunks kept in flight together.
+// the ring. An op larger than chunk_size is split into chunks kept in flight together; in the
+// extents layout a chunk also ends where the object's extent does (one SQE per extent piece).
 #pragma once
 
 #include <cstdint>
@@ -34,17 +35,20 @@ class UringQueue final : public TierPluginQueue {
         mlps_io io{};
         Target target;
         Phase phase = Phase::Data;
-        bool inReady = false;  // listed in ready_: has chunks (or its fsync) left to issue
-        uint64_t issued = 0;   // bytes handed to chunks so far
-        uint32_t inFlight = 0; // chunks in the kernel or waiting in retry_
-        int error = 0;         // first errno; stops further chunks
+        bool inReady = false;    // listed in ready_: has chunks (or its fsync) left to issue
+        uint64_t issued = 0;     // bytes handed to chunks so far
+        uint32_t extent = 0;     // extents layout: the target extent the next chunk starts in
+        uint64_t extentDone = 0; // bytes of that extent handed to chunks
+        uint32_t inFlight = 0;   // chunks in the kernel or waiting in retry_
+        int error = 0;           // first errno; stops further chunks
         mlps_status status = MLPS_OK;
     };
     struct Chunk {
         uint32_t op = 0;
         bool fsync = false;
-        uint64_t offset = 0; // within the op's object
-        uint64_t done = 0;   // bytes of the chunk already moved (short transfers)
+        uint64_t offset = 0;     // within the op's object
+        uint64_t fileOffset = 0; // where that is in the file
+        uint64_t done = 0;       // bytes of the chunk already moved (short transfers)
         uint64_t length = 0;
     };
 

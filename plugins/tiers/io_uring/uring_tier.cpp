@@ -4,12 +4,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
+#include <new>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 // Shared with posix-nvme (compiled into this plugin too): the tier folder, file names, errno
 // mapping. The two tiers lay objects out identically.
+#include "extent_store.hpp"
 #include "file_io.hpp"
 #include "file_names.hpp"
 #include "huge_buffer.hpp"
@@ -40,6 +42,14 @@ UringTier::UringTier(const Host &host, const Config &config)
     settings_.syncMode = parseSyncMode(config.isSet("sync") ? config.getString("sync") : "none");
     settings_.sqpoll = config.isSet("sqpoll") && config.getBool("sqpoll");
     settings_.preallocate = !config.isSet("preallocate") || config.getBool("preallocate");
+    if (config.isSet("layout")) {
+        const std::string layout = config.getString("layout");
+        if (layout != "files" && layout != "extents") {
+            throw Error("option 'layout' must be files or extents, not '" + layout + "'",
+                        MLPS_E_INVALID);
+        }
+        settings_.layout = layout == "extents" ? Layout::Extents : Layout::Files;
+    }
     if (config.isSet("queue_depth")) {
         const int64_t entries = config.getInt("queue_depth");
         if (entries < 1 || entries > 4096) {
@@ -77,13 +87,20 @@ UringTier::UringTier(const Host &host, const Config &config)
         if (dirFd_ < 0) {
             throw systemError("open " + dir_);
         }
+        if (settings_.layout == Layout::Extents) {
+            extents_ = std::make_unique<ExtentStore>(dir_, capacity_, openFlags_, kDirectAlignment);
+        }
     } catch (...) {
+        if (dirFd_ >= 0) {
+            ::close(dirFd_);
+        }
         posix::removeTree(dir_);
         throw;
     }
     host_.log(MLPS_LOG_DEBUG,
-              "tier '%s': files under %s (io_uring, direct=%d, ring %u, chunk %llu, sqpoll=%d)",
+              "tier '%s': %s under %s (io_uring, direct=%d, ring %u, chunk %llu, sqpoll=%d)",
               name_.c_str(),
+              extents_ ? "extents of one file" : "files",
               dir_.c_str(),
               settings_.direct ? 1 : 0,
               settings_.ringEntries,
@@ -95,8 +112,9 @@ UringTier::~UringTier() {
     const uint64_t objects = objects_.load();
     const uint64_t used = used_.load();
     for (Shard &shard : shards_) {
-        shard.objects.clear(); // closes the cached descriptors
+        shard.objects.clear(); // closes the cached descriptors, gives extents back
     }
+    extents_.reset();
     if (dirFd_ >= 0) {
         ::close(dirFd_);
     }
@@ -167,13 +185,6 @@ void UringTier::unreserve(uint64_t bytes) noexcept {
     used_.fetch_sub(bytes, std::memory_order_relaxed);
 }
 
-std::shared_ptr<FileObject> UringTier::find(std::string_view key) {
-    Shard &shard = shardFor(key);
-    std::lock_guard lock(shard.mutex);
-    const auto it = shard.objects.find(key);
-    return it == shard.objects.end() ? nullptr : it->second;
-}
-
 int UringTier::openFile(const std::string &path, bool create) noexcept {
     const int flags = openFlags_ | (create ? O_CREAT | O_TRUNC : 0);
     int fd = ::open(path.c_str(), flags, 0644);
@@ -187,14 +198,15 @@ int UringTier::openFile(const std::string &path, bool create) noexcept {
     return fd >= 0 ? fd : -errno;
 }
 
-int UringTier::lease(const std::shared_ptr<FileObject> &object, Target &target) noexcept {
+int UringTier::leaseFile(const ObjectPtr &object, Target &target) noexcept {
+    const auto &file = static_cast<const FileObject &>(*object);
     target.object = object;
-    if (object->fd >= 0) {
-        target.fd = object->fd;
+    if (file.fd >= 0) {
+        target.fd = file.fd;
         target.ownedFd = false;
         return 0;
     }
-    const int fd = openFile(object->path, false);
+    const int fd = openFile(file.path, false);
     if (fd < 0) {
         return -fd;
     }
@@ -203,15 +215,71 @@ int UringTier::lease(const std::shared_ptr<FileObject> &object, Target &target) 
     return 0;
 }
 
+void UringTier::leaseExtents(const ObjectPtr &object,
+                             uint64_t offset,
+                             uint64_t length,
+                             Target &target) {
+    target.object = object;
+    target.fd = extents_->fd();
+    target.ownedFd = false;
+    mapRange(static_cast<const ExtentObject &>(*object).extents, offset, length, target.extents);
+}
+
+mlps_status UringTier::createFile(
+    std::string_view key, const mlps_io &io, uint64_t reservation, ObjectPtr &out, int &err) {
+    std::string path = dir_ + "/";
+    if (fanout_ != 0) {
+        path += posix::bucketName(static_cast<uint32_t>(posix::stableHash(key) % fanout_), fanout_);
+        path += "/";
+    }
+    path += posix::fileNameFor(key, nextUnique_.fetch_add(1, std::memory_order_relaxed));
+    auto object = std::make_shared<FileObject>(std::move(path), reservation);
+    object->openFds = &openFds_;
+    const int fd = openFile(object->path, true);
+    if (fd < 0) {
+        err = -fd;
+        return posix::statusFromErrno(err);
+    }
+    if (settings_.preallocate && io.object_size != 0) {
+        // The announced size is allocated at once (and the file's size set): later writes are
+        // overwrites, which the kernel does without the inode-size update that makes extending
+        // O_DIRECT writes slow (on ext4 they go to io-wq workers).
+        if (::fallocate(fd, 0, 0, static_cast<off_t>(reservation)) != 0 && errno != EOPNOTSUPP &&
+            errno != ENOSYS) {
+            err = errno;
+            ::close(fd);
+            ::unlink(object->path.c_str());
+            return posix::statusFromErrno(err);
+        }
+    }
+    if (openFds_.fetch_add(1, std::memory_order_relaxed) < maxCachedFds_) {
+        object->fd = fd;
+    } else {
+        openFds_.fetch_sub(1, std::memory_order_relaxed);
+        ::close(fd); // over budget: each op opens the file itself
+    }
+    out = std::move(object);
+    return MLPS_OK;
+}
+
+mlps_status UringTier::createExtents(uint64_t reservation, ObjectPtr &out, int &err) {
+    auto object = std::make_shared<ExtentObject>(*extents_, reservation);
+    const mlps_status status = extents_->grow(*object, reservation, err);
+    if (status == MLPS_OK) {
+        out = std::move(object);
+    }
+    return status;
+}
+
 mlps_status
 UringTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target, int &err) {
     const uint64_t end = io.offset + io.length;
     Shard &shard = shardFor(key);
-    std::shared_ptr<FileObject> object;
+    ObjectPtr object;
     {
-        // Creation happens under the shard's lock: it is a metadata operation, rare next to
-        // data transfers, and it keeps a concurrent op on the same key from seeing a half-made
-        // object.
+        // Creation and growth happen under the shard's lock: they are metadata operations, rare
+        // next to data transfers, and the lock keeps a concurrent op on the same key from seeing
+        // a half-made object.
         std::lock_guard lock(shard.mutex);
         const auto it = shard.objects.find(key);
         if (it != shard.objects.end()) {
@@ -221,6 +289,18 @@ UringTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target,
                 if (!reserve(end - reserved)) {
                     return MLPS_E_NO_SPACE;
                 }
+                if (extents_) {
+                    mlps_status status = MLPS_E_NO_MEMORY;
+                    try {
+                        status = extents_->grow(static_cast<ExtentObject &>(*object), end, err);
+                    } catch (const std::bad_alloc &) {
+                        err = ENOMEM; // the allocator's maps; the reservation goes back
+                    }
+                    if (status != MLPS_OK) {
+                        unreserve(end - reserved);
+                        return status;
+                    }
+                }
                 object->reserved.store(end, std::memory_order_relaxed);
             }
         } else {
@@ -228,56 +308,32 @@ UringTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target,
             if (!reserve(reservation)) {
                 return MLPS_E_NO_SPACE;
             }
-            std::string path = dir_ + "/";
-            if (fanout_ != 0) {
-                path += posix::bucketName(static_cast<uint32_t>(posix::stableHash(key) % fanout_),
-                                          fanout_);
-                path += "/";
-            }
-            path += posix::fileNameFor(key, nextUnique_.fetch_add(1, std::memory_order_relaxed));
+            mlps_status status = MLPS_OK;
             try {
-                object = std::make_shared<FileObject>(std::move(path), reservation);
-            } catch (...) {
-                unreserve(reservation);
-                throw;
-            }
-            object->openFds = &openFds_;
-            const int fd = openFile(object->path, true);
-            if (fd < 0) {
-                unreserve(reservation);
-                err = -fd;
-                return posix::statusFromErrno(err);
-            }
-            if (settings_.preallocate && io.object_size != 0) {
-                // The announced size is allocated at once (and the file's size set): later
-                // writes are overwrites, which the kernel does without the inode-size update
-                // that makes extending O_DIRECT writes slow (on ext4 they go to io-wq workers).
-                if (::fallocate(fd, 0, 0, static_cast<off_t>(reservation)) != 0 &&
-                    errno != EOPNOTSUPP && errno != ENOSYS) {
-                    err = errno;
-                    ::close(fd);
-                    ::unlink(object->path.c_str());
-                    unreserve(reservation);
-                    return posix::statusFromErrno(err);
+                status = extents_ ? createExtents(reservation, object, err)
+                                  : createFile(key, io, reservation, object, err);
+                if (status == MLPS_OK) {
+                    shard.objects.emplace(std::string(key), object);
                 }
-            }
-            if (openFds_.fetch_add(1, std::memory_order_relaxed) < maxCachedFds_) {
-                object->fd = fd;
-            } else {
-                openFds_.fetch_sub(1, std::memory_order_relaxed);
-                ::close(fd); // over budget: each op opens the file itself
-            }
-            try {
-                shard.objects.emplace(std::string(key), object);
             } catch (...) {
                 unreserve(reservation);
-                ::unlink(object->path.c_str());
+                if (object != nullptr && !extents_) {
+                    ::unlink(static_cast<const FileObject &>(*object).path.c_str());
+                }
                 throw;
+            }
+            if (status != MLPS_OK) {
+                unreserve(reservation);
+                return status;
             }
             objects_.fetch_add(1, std::memory_order_relaxed);
         }
+        if (extents_) {
+            leaseExtents(object, io.offset, io.length, target);
+            return MLPS_OK;
+        }
     }
-    if (const int e = lease(object, target); e != 0) {
+    if (const int e = leaseFile(object, target); e != 0) {
         err = e;
         return posix::statusFromErrno(e);
     }
@@ -286,15 +342,25 @@ UringTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target,
 
 mlps_status
 UringTier::prepareRead(std::string_view key, const mlps_io &io, Target &target, int &err) {
-    std::shared_ptr<FileObject> object = find(key);
-    if (object == nullptr) {
-        return MLPS_E_NOT_FOUND;
+    Shard &shard = shardFor(key);
+    ObjectPtr object;
+    {
+        std::lock_guard lock(shard.mutex);
+        const auto it = shard.objects.find(key);
+        if (it == shard.objects.end()) {
+            return MLPS_E_NOT_FOUND;
+        }
+        object = it->second;
+        const uint64_t size = object->size.load(std::memory_order_acquire);
+        if (io.offset > size || io.length > size - io.offset) {
+            return MLPS_E_RANGE;
+        }
+        if (extents_) { // under the lock: a growing write on another queue changes the list
+            leaseExtents(object, io.offset, io.length, target);
+            return MLPS_OK;
+        }
     }
-    const uint64_t size = object->size.load(std::memory_order_acquire);
-    if (io.offset > size || io.length > size - io.offset) {
-        return MLPS_E_RANGE;
-    }
-    if (const int e = lease(object, target); e != 0) {
+    if (const int e = leaseFile(object, target); e != 0) {
         err = e;
         return posix::statusFromErrno(e);
     }
@@ -302,11 +368,22 @@ UringTier::prepareRead(std::string_view key, const mlps_io &io, Target &target, 
 }
 
 mlps_status UringTier::prepareSync(std::string_view key, Target &target, int &err) {
-    std::shared_ptr<FileObject> object = find(key);
-    if (object == nullptr) {
-        return MLPS_E_NOT_FOUND;
+    Shard &shard = shardFor(key);
+    ObjectPtr object;
+    {
+        std::lock_guard lock(shard.mutex);
+        const auto it = shard.objects.find(key);
+        if (it == shard.objects.end()) {
+            return MLPS_E_NOT_FOUND;
+        }
+        object = it->second;
     }
-    if (const int e = lease(object, target); e != 0) {
+    if (extents_) { // an fdatasync of the data file: it holds every object
+        target.object = std::move(object);
+        target.fd = extents_->fd();
+        return MLPS_OK;
+    }
+    if (const int e = leaseFile(object, target); e != 0) {
         err = e;
         return posix::statusFromErrno(e);
     }
@@ -315,7 +392,7 @@ mlps_status UringTier::prepareSync(std::string_view key, Target &target, int &er
 
 mlps_status UringTier::remove(std::string_view key, int &err) {
     Shard &shard = shardFor(key);
-    std::shared_ptr<FileObject> object;
+    ObjectPtr object;
     {
         std::lock_guard lock(shard.mutex);
         const auto it = shard.objects.find(key);
@@ -327,10 +404,14 @@ mlps_status UringTier::remove(std::string_view key, int &err) {
         object->deleted = true;
         unreserve(object->reserved.exchange(0, std::memory_order_relaxed));
         objects_.fetch_sub(1, std::memory_order_relaxed);
+        if (extents_) {
+            return MLPS_OK; // the extents go back when the last op holding the object is done
+        }
         // Unlinked under the lock: a WRITE that re-creates the key right after must get a new
         // file, not truncate this one and then lose its name to our unlink. Ops in flight on
         // other queues hold the object and its fd; the blocks go when they finish.
-        if (::unlink(object->path.c_str()) != 0 && errno != ENOENT) {
+        const auto &file = static_cast<const FileObject &>(*object);
+        if (::unlink(file.path.c_str()) != 0 && errno != ENOENT) {
             err = errno;
             return posix::statusFromErrno(err);
         }
@@ -346,7 +427,7 @@ mlps_status UringTier::syncAll(int &err) {
     return MLPS_OK;
 }
 
-void UringTier::wrote(FileObject &object, uint64_t end) noexcept {
+void UringTier::wrote(Object &object, uint64_t end) noexcept {
     uint64_t size = object.size.load(std::memory_order_relaxed);
     while (end > size && !object.size.compare_exchange_weak(size, end, std::memory_order_release)) {
     }

@@ -1,6 +1,7 @@
-// The io_uring tier: one file per object under a folder the tier owns (the posix-nvme layout),
-// data moved by io_uring reads and writes, one ring per queue. The index and the metadata
-// operations (create, unlink) are shared by all queues; the data path is per queue and lock-free.
+// The io_uring tier: objects under a folder the tier owns, either one file per object (the
+// posix-nvme layout) or extents of one data file (ExtentStore), data moved by io_uring reads and
+// writes, one ring per queue. The index and the metadata operations (create, unlink) are shared by
+// all queues; the data path is per queue and lock-free.
 #pragma once
 
 #include <atomic>
@@ -10,29 +11,40 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <mlps/tier.hpp>
 
+#include "extent_allocator.hpp"
 #include "file_io.hpp"
 
 namespace mlps::uring {
 
 using posix::SyncMode;
+class ExtentStore;
 
-// One object: its file, its capacity reservation and its written size. In-flight ops hold a
-// shared_ptr, so a DELETE on another queue unlinks the file while their fd stays valid.
-struct FileObject {
-    FileObject(std::string filePath, uint64_t reservation)
-        : path(std::move(filePath)), reserved(reservation) {}
-    ~FileObject();
-    FileObject(const FileObject &) = delete;
-    FileObject &operator=(const FileObject &) = delete;
+// What both layouts keep per object: its capacity reservation and its written size. In-flight
+// ops hold a shared_ptr, so a DELETE on another queue drops the object from the index while they
+// still use its storage (an unlinked file's fd, or extents not yet given back).
+struct Object {
+    explicit Object(uint64_t reservation) : reserved(reservation) {}
+    virtual ~Object() = default;
+    Object(const Object &) = delete;
+    Object &operator=(const Object &) = delete;
 
-    const std::string path;
     std::atomic<uint64_t> reserved; // changed only under the shard's mutex
     bool deleted = false;           // guarded by the shard's mutex
     std::atomic<uint64_t> size{0};  // highest byte written by a completed write
-    int fd = -1;                    // cached while the object lives; -1: over the fd budget
+};
+
+// An object of the `files` layout: one file.
+struct FileObject final : Object {
+    FileObject(std::string filePath, uint64_t reservation)
+        : Object(reservation), path(std::move(filePath)) {}
+    ~FileObject() override;
+
+    const std::string path;
+    int fd = -1; // cached while the object lives; -1: over the fd budget
     std::atomic<int> *openFds = nullptr;
 };
 
@@ -43,12 +55,18 @@ struct KeyHash {
     }
 };
 
-// What the data path needs to start an op: the object (kept alive by the op) and an fd.
+// What the data path needs to start an op: the object (kept alive by the op), an fd and, in the
+// extents layout, where the op's bytes lie in the data file.
 struct Target {
-    std::shared_ptr<FileObject> object;
+    std::shared_ptr<Object> object;
     int fd = -1;
     bool ownedFd = false; // opened for this op only: close it when the op completes
+    // Empty: file offset = object offset (files layout). Otherwise the file ranges holding the
+    // op's bytes, in order; chunks never cross from one to the next.
+    std::vector<Extent> extents;
 };
+
+enum class Layout { Files, Extents };
 
 struct TierSettings {
     bool direct = true;
@@ -57,6 +75,7 @@ struct TierSettings {
     uint64_t chunkSize = 1 << 20;
     bool sqpoll = false;
     bool preallocate = true;
+    Layout layout = Layout::Extents; // see README: measured
 };
 
 class UringTier final : public TierPlugin {
@@ -84,25 +103,32 @@ class UringTier final : public TierPlugin {
     mlps_status remove(std::string_view key, int &err);
     mlps_status syncAll(int &err);
     // A write of [.., end) of `object` completed.
-    static void wrote(FileObject &object, uint64_t end) noexcept;
+    static void wrote(Object &object, uint64_t end) noexcept;
 
   private:
     static constexpr size_t kShards = 64;
     struct Shard {
         std::mutex mutex;
-        std::unordered_map<std::string, std::shared_ptr<FileObject>, KeyHash, std::equal_to<>>
-            objects;
+        std::unordered_map<std::string, std::shared_ptr<Object>, KeyHash, std::equal_to<>> objects;
     };
 
+    using ObjectPtr = std::shared_ptr<Object>;
     Shard &shardFor(std::string_view key) noexcept {
         const size_t h = KeyHash{}(key);
         return shards_[(h ^ (h >> 29)) % kShards];
     }
     bool reserve(uint64_t bytes) noexcept;
     void unreserve(uint64_t bytes) noexcept;
-    std::shared_ptr<FileObject> find(std::string_view key);
-    int openFile(const std::string &path, bool create) noexcept;                   // fd or -errno
-    int lease(const std::shared_ptr<FileObject> &object, Target &target) noexcept; // 0 or errno
+    int openFile(const std::string &path, bool create) noexcept; // fd or -errno
+    // A new object's storage, `reservation` bytes; under the shard's mutex.
+    mlps_status createFile(
+        std::string_view key, const mlps_io &io, uint64_t reservation, ObjectPtr &out, int &err);
+    mlps_status createExtents(uint64_t reservation, ObjectPtr &out, int &err);
+    // Fills `target` for an op on [offset, offset + length) of `object`. Files: the cached fd or
+    // one opened for the op (0 or errno). Extents: under the shard's mutex, which guards the
+    // object's extent list.
+    int leaseFile(const ObjectPtr &object, Target &target) noexcept;
+    void leaseExtents(const ObjectPtr &object, uint64_t offset, uint64_t length, Target &target);
 
     Host host_;
     std::string name_;
@@ -118,6 +144,7 @@ class UringTier final : public TierPlugin {
     std::atomic<uint64_t> nextUnique_{0};
     std::atomic<int> openFds_{0};
     int maxCachedFds_ = 0;
+    std::unique_ptr<ExtentStore> extents_; // the extents layout; null for files
     Shard shards_[kShards];
 };
 
