@@ -128,8 +128,16 @@ bool Worker::nextOp(Workload workload, Slot &slot) {
     position(workload, object, offset);
     const auto slotId = static_cast<uint32_t>(&slot - slots_.data());
     unsigned char *buf = buffers_[slotId].data();
-    if (!isRead) {
-        shared_.data.fill(buf, object, offset, settings_.ioSize);
+    if (isRead) {
+        slot.bufferPhase = kNoContent; // the read overwrites the buffer
+    } else {
+        const uint64_t phase = offset % DataPattern::kPeriod;
+        if (slot.bufferPhase == phase && offset % 8 == 0 && settings_.ioSize % 8 == 0) {
+            shared_.data.restamp(buf, object, offset, settings_.ioSize);
+        } else {
+            shared_.data.fill(buf, object, offset, settings_.ioSize);
+            slot.bufferPhase = phase;
+        }
         shared_.touched[object] = 1;
     }
     const std::string &key = shared_.keys[object];

@@ -26,7 +26,12 @@ class Worker {
         mlps_io io{};
         uint32_t object = 0;
         uint64_t submitNs = 0;
+        // The slot's buffer holds pattern content at an offset of this value modulo
+        // DataPattern::kPeriod (kNoContent: unknown, e.g. after a read): a write at a congruent
+        // offset only rewrites the stamps.
+        uint64_t bufferPhase = kNoContent;
     };
+    static constexpr uint64_t kNoContent = UINT64_MAX;
 
     bool nextOp(Workload workload, Slot &slot);
     void position(Workload workload, uint32_t &object, uint64_t &offset);
