@@ -74,24 +74,7 @@ TEST_CASE("io_uring extents: conformance (buffered)") {
     if (t.descriptor == nullptr) {
         return;
     }
-    SUBCASE("round trip with byte ranges") {
-        checkRoundTripWithByteRanges(t);
-    }
-    SUBCASE("NOT_FOUND and RANGE are completions") {
-        checkNotFoundAndRangeAreCompletions(t);
-    }
-    SUBCASE("capacity") {
-        checkCapacityIsEnforced(t);
-    }
-    SUBCASE("BUSY when the queue is full") {
-        checkBusyWhenQueueIsFull(t);
-    }
-    SUBCASE("concurrent queues") {
-        checkConcurrentQueues(t);
-    }
-    SUBCASE("delete while reading") {
-        checkDeleteWhileReading(t);
-    }
+    checkConformance(t);
     SUBCASE("small chunks and a small ring") {
         const TierUnderTest small = extentsIn(dir.path(), [](Options &o) {
             o.boolean("direct", false).size("chunk_size", 4096).integer("queue_depth", 2);

@@ -43,24 +43,7 @@ TEST_CASE("dram: conformance") {
     if (t.descriptor == nullptr) {
         return;
     }
-    SUBCASE("round trip with byte ranges") {
-        checkRoundTripWithByteRanges(t);
-    }
-    SUBCASE("NOT_FOUND and RANGE are completions") {
-        checkNotFoundAndRangeAreCompletions(t);
-    }
-    SUBCASE("capacity") {
-        checkCapacityIsEnforced(t);
-    }
-    SUBCASE("BUSY when the queue is full") {
-        checkBusyWhenQueueIsFull(t);
-    }
-    SUBCASE("concurrent queues") {
-        checkConcurrentQueues(t);
-    }
-    SUBCASE("delete while reading") {
-        checkDeleteWhileReading(t);
-    }
+    checkConformance(t);
 }
 
 TEST_CASE("dram: capacity 0 means half of physical memory") {

@@ -75,24 +75,7 @@ TEST_CASE("posix-nvme: conformance") {
     if (t.descriptor == nullptr) {
         return;
     }
-    SUBCASE("round trip with byte ranges") {
-        checkRoundTripWithByteRanges(t);
-    }
-    SUBCASE("NOT_FOUND and RANGE are completions") {
-        checkNotFoundAndRangeAreCompletions(t);
-    }
-    SUBCASE("capacity") {
-        checkCapacityIsEnforced(t);
-    }
-    SUBCASE("BUSY when the queue is full") {
-        checkBusyWhenQueueIsFull(t);
-    }
-    SUBCASE("concurrent queues") {
-        checkConcurrentQueues(t);
-    }
-    SUBCASE("delete while reading") {
-        checkDeleteWhileReading(t);
-    }
+    checkConformance(t);
     SUBCASE("flat folder (fanout 0)") {
         const TierUnderTest flat = posixIn(dir.path(), [](Options &o) { o.integer("fanout", 0); });
         checkRoundTripWithByteRanges(flat);

@@ -301,4 +301,25 @@ void checkDeleteWhileReading(const TierUnderTest &t) {
     CHECK(info.used_bytes == kSize);
 }
 
+void checkConformance(const TierUnderTest &t) {
+    SUBCASE("round trip with byte ranges") {
+        checkRoundTripWithByteRanges(t);
+    }
+    SUBCASE("NOT_FOUND and RANGE are completions") {
+        checkNotFoundAndRangeAreCompletions(t);
+    }
+    SUBCASE("capacity") {
+        checkCapacityIsEnforced(t);
+    }
+    SUBCASE("BUSY when the queue is full") {
+        checkBusyWhenQueueIsFull(t);
+    }
+    SUBCASE("concurrent queues") {
+        checkConcurrentQueues(t);
+    }
+    SUBCASE("delete while reading") {
+        checkDeleteWhileReading(t);
+    }
+}
+
 } // namespace mlps::test

@@ -32,5 +32,7 @@ void checkCapacityIsEnforced(const TierUnderTest &t);
 void checkBusyWhenQueueIsFull(const TierUnderTest &t);
 void checkConcurrentQueues(const TierUnderTest &t);
 void checkDeleteWhileReading(const TierUnderTest &t);
+// Every check above, each as its own doctest SUBCASE (call it from a TEST_CASE).
+void checkConformance(const TierUnderTest &t);
 
 } // namespace mlps::test

@@ -158,17 +158,11 @@ std::unique_ptr<TierPluginQueue> UringTier::openQueue(uint32_t depth) {
 }
 
 void *UringTier::bufferAlloc(uint64_t size) {
-    void *buf = allocateBuffer(size);
-    if (buf == nullptr) {
-        throw Error("cannot allocate a buffer of " + std::to_string(size) + " bytes",
-                    MLPS_E_NO_MEMORY,
-                    ENOMEM);
-    }
-    return buf;
+    return posix::allocateIoBuffer(size);
 }
 
 void UringTier::bufferFree(void *buf, uint64_t size) noexcept {
-    freeBuffer(buf, size);
+    posix::freeBuffer(buf, size);
 }
 
 bool UringTier::reserve(uint64_t bytes) noexcept {

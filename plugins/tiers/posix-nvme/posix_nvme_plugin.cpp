@@ -55,7 +55,7 @@ constexpr mlps_plugin_descriptor kDescriptor = mlps::tierDescriptor<mlps::posix:
     "Objects as files under a directory (pread/pwrite by a thread pool, optional O_DIRECT)",
     kOptions,
     MLPS_TIER_CAP_BYTE_RANGE | MLPS_TIER_CAP_PERSISTENT | MLPS_TIER_CAP_ASYNC |
-        MLPS_TIER_CAP_DIRECT_IO | MLPS_TIER_CAP_ALIGNED_BUFFERS);
+        MLPS_TIER_CAP_DIRECT_IO | MLPS_TIER_CAP_ALIGNED_BUFFERS | MLPS_TIER_CAP_BUFFER_ALLOC);
 
 } // namespace
 

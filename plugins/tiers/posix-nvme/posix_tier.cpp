@@ -11,6 +11,7 @@
 
 #include "file_io.hpp"
 #include "file_names.hpp"
+#include "huge_buffer.hpp"
 #include "posix_queue.hpp"
 #include "tier_directory.hpp"
 
@@ -132,6 +133,7 @@ PosixTier::~PosixTier() {
 void PosixTier::info(mlps_tier_info &out) {
     out.alignment = direct_ ? kDirectAlignment : 1;
     out.caps = MLPS_TIER_CAP_BYTE_RANGE | MLPS_TIER_CAP_PERSISTENT | MLPS_TIER_CAP_ASYNC |
+               MLPS_TIER_CAP_BUFFER_ALLOC |
                (direct_ ? MLPS_TIER_CAP_DIRECT_IO | MLPS_TIER_CAP_ALIGNED_BUFFERS : 0);
     out.capacity_bytes = capacity_;
     out.used_bytes = used_.load(std::memory_order_relaxed);
@@ -148,6 +150,14 @@ std::unique_ptr<TierPluginQueue> PosixTier::openQueue(uint32_t depth) {
                     MLPS_E_INVALID);
     }
     return std::make_unique<PosixQueue>(*this, depth == 0 ? kDefaultQueueDepth : depth);
+}
+
+void *PosixTier::bufferAlloc(uint64_t size) {
+    return allocateIoBuffer(size);
+}
+
+void PosixTier::bufferFree(void *buf, uint64_t size) noexcept {
+    freeBuffer(buf, size);
 }
 
 bool PosixTier::reserve(uint64_t bytes) noexcept {

@@ -6,11 +6,14 @@
 
 #include <cstdint>
 
-namespace mlps::uring {
+namespace mlps::posix {
 
 // 2 MiB-aligned anonymous memory (madvise(MADV_HUGEPAGE)) for size >= 1 MiB, page-aligned
 // otherwise; nullptr when out of memory.
 void *allocateBuffer(uint64_t size) noexcept;
 void freeBuffer(void *buf, uint64_t size) noexcept;
+// allocateBuffer() for a tier's buffer_alloc: throws mlps::Error (MLPS_E_NO_MEMORY) instead of
+// returning nullptr.
+void *allocateIoBuffer(uint64_t size);
 
-} // namespace mlps::uring
+} // namespace mlps::posix

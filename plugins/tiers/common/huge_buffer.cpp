@@ -1,8 +1,12 @@
 #include "huge_buffer.hpp"
 
+#include <cerrno>
+#include <string>
 #include <sys/mman.h>
 
-namespace mlps::uring {
+#include <mlps/plugin.hpp>
+
+namespace mlps::posix {
 
 namespace {
 constexpr uint64_t kHugePage = 2ull << 20;
@@ -47,4 +51,14 @@ void freeBuffer(void *buf, uint64_t size) noexcept {
     }
 }
 
-} // namespace mlps::uring
+void *allocateIoBuffer(uint64_t size) {
+    void *buf = allocateBuffer(size);
+    if (buf == nullptr) {
+        throw Error("cannot allocate a buffer of " + std::to_string(size) + " bytes",
+                    MLPS_E_NO_MEMORY,
+                    ENOMEM);
+    }
+    return buf;
+}
+
+} // namespace mlps::posix
