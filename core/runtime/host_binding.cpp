@@ -89,8 +89,12 @@ mlps_status hostMetricRead(void *ctx, mlps_metric_id id, mlps_metric_summary *ou
     if (out == nullptr || id >= infos.size()) {
         return MLPS_E_INVALID;
     }
-    const MetricsSnapshot snapshot = run.reportMetrics();
-    fillMetricSummary(snapshot.values.at(id), infos[id].kind, run.timedSeconds(), out);
+    if (const MetricsSnapshot *merged = run.finalMetrics()) {
+        fillMetricSummary(merged->values.at(id), infos[id].kind, run.timedSeconds(), out);
+    } else { // mid-run: a snapshot of the moment
+        const MetricsSnapshot now = run.reportMetrics();
+        fillMetricSummary(now.values.at(id), infos[id].kind, run.timedSeconds(), out);
+    }
     return MLPS_OK;
 }
 

@@ -68,6 +68,9 @@ class RunContext {
     // The metrics the report reads: the merged final ones once set, else a live snapshot.
     void setFinalMetrics(MetricsSnapshot merged);
     MetricsSnapshot reportMetrics() const;
+    // The merged metrics, nullptr before they are set. A report reads one metric per call:
+    // copying every histogram per call (reportMetrics) made reports quadratic.
+    const MetricsSnapshot *finalMetrics() const noexcept { return final_ ? &*final_ : nullptr; }
 
     void setProgress(uint64_t done, uint64_t total, const char *text);
     struct Progress {
