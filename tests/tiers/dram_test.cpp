@@ -210,3 +210,22 @@ TEST_CASE("dram: objects of several 2 MiB extents keep their bytes through reuse
     CHECK(std::equal(tail.begin(), tail.end(), grown.begin() + 4 * kMiB));
     CHECK(tier->info().used_bytes == 7 * kMiB);
 }
+
+TEST_CASE("dram: prefault maps the capacity up front and the tier works as usual") {
+    TierUnderTest t = dram();
+    if (t.descriptor == nullptr) {
+        return;
+    }
+    t.addOptions = [](Options &o) { o.boolean("prefault", true); };
+    FakeHost host;
+    constexpr uint64_t kMiB = 1 << 20;
+    TierInstance tier = t.create(host, 16 * kMiB);
+    CHECK(tier->info().used_bytes == 0); // mapped, not reserved by any object
+    auto q = tier->openQueue(4);
+    const auto content = pattern(4, 0, 6 * kMiB);
+    REQUIRE(q->run(writeOp("p", content.data(), 0, content.size(), content.size())).status ==
+            MLPS_OK);
+    std::vector<unsigned char> back(content.size());
+    REQUIRE(q->run(readOp("p", back.data(), 0, back.size())).status == MLPS_OK);
+    CHECK(back == content);
+}

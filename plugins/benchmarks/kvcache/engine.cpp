@@ -63,6 +63,7 @@ Engine::Engine(const Host &host, Settings settings) : host_(host), settings_(std
     next_.resize(users_.size());
     planned_.assign(users_.size(), 0);
     done_.assign(users_.size(), 0);
+    parked_.resize(users_.size());
     readyNs_.assign(users_.size(), 0);
     vtimeNs_.assign(users_.size(), 0);
     for (size_t u = 0; u < users_.size(); ++u) {

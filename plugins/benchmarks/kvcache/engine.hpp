@@ -71,6 +71,11 @@ class Engine {
     bool nextJob(Job &job);
     // The job's I/O is over at ioDoneNs; closed-loop users think from ioDone + generation.
     void jobDone(const Job &job, uint64_t ioDoneNs);
+    // Closed loop, after `job` is done: replaces it by its user's next request if that one was
+    // planned meanwhile (it then waits for the user's think time) and returns true. The worker
+    // that finishes a user's request always takes the one parked behind it, so a parked plan
+    // never waits for a free worker.
+    bool takeParked(Job &job);
     bool stopping() const;
     void fail() { broken_.store(true); }
     bool broken() const { return broken_.load(std::memory_order_relaxed); }
@@ -128,9 +133,10 @@ class Engine {
     Pass pass_ = Pass::Requests;
     mlps_phase phase_ = MLPS_PHASE_WARMUP;
     std::vector<User> users_;
-    std::vector<Request> next_;     // each user's next request, drawn ahead
-    std::vector<uint64_t> planned_; // closed loop: the user's requests planned so far
-    std::vector<uint64_t> done_;    // closed loop: ... and done (planned - done <= 2)
+    std::vector<Request> next_;                // each user's next request, drawn ahead
+    std::vector<uint64_t> planned_;            // closed loop: the user's requests planned so far
+    std::vector<uint64_t> done_;               // closed loop: ... and done (planned - done <= 2)
+    std::vector<std::unique_ptr<Job>> parked_; // closed loop: planned behind one in flight
     std::vector<uint64_t> readyNs_; // closed loop: when the user may start its next request
     std::vector<uint64_t> vtimeNs_; // closed loop: virtual arrival time of next_[u]
     // (time, requests the user made, user): min-heap order. The middle term breaks ties

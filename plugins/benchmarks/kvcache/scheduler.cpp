@@ -129,11 +129,13 @@ bool Engine::nextJob(Job &job) {
         if (settings_.arrivals == Arrivals::Closed) {
             // Strict virtual-time order: the user with the earliest virtual arrival is planned
             // next, so the order, and so every cache decision, is the same in every run. A
-            // user may have one request planned behind the one it has in flight: a slow
-            // request then holds back only its own user (whose next request waits in its
-            // worker, below) instead of every user behind it in virtual time.
+            // user may have one request planned behind the one it has in flight: that one is
+            // parked for the worker that finishes the user's request (takeParked), and this
+            // worker plans the next user. A slow request then holds back only its own user,
+            // not every user behind it in virtual time, and no worker idles on it.
             const uint32_t u = std::get<2>(heap_.top());
-            if (planned_[u] - done_[u] < 2) {
+            const uint64_t outstanding = planned_[u] - done_[u];
+            if (outstanding == 0 || (outstanding == 1 && parked_[u] == nullptr)) {
                 heap_.pop();
                 job.request = next_[u];
                 job.request.vtimeNs = vtimeNs_[u];
@@ -154,8 +156,12 @@ bool Engine::nextJob(Job &job) {
                                           static_cast<double>(settings_.virtualBandwidth));
                 vtimeNs_[u] += serviceNs + next_[u].thinkNs;
                 heap_.push({vtimeNs_[u], users_[u].requests, u});
-                waitUntilUserReady(lock, job);
-                return true;
+                if (outstanding == 0) {
+                    waitUntilUserReady(lock, job);
+                    return true;
+                }
+                parked_[u] = std::make_unique<Job>(std::move(job));
+                continue;
             }
         } else {
             admitArrivals(now);
@@ -190,6 +196,24 @@ void Engine::waitUntilUserReady(std::unique_lock<std::mutex> &lock, Job &job) {
     }
     job.request.arrivalNs = readyNs_[u];
     job.request.dispatchNs = host_.nowNs();
+}
+
+bool Engine::takeParked(Job &job) {
+    if (settings_.arrivals != Arrivals::Closed) {
+        return false;
+    }
+    std::unique_lock lock(dispatchMu_);
+    if (pass_ != Pass::Requests) {
+        return false;
+    }
+    std::unique_ptr<Job> &parked = parked_[job.request.user];
+    if (parked == nullptr) {
+        return false;
+    }
+    job = std::move(*parked);
+    parked.reset();
+    waitUntilUserReady(lock, job);
+    return true;
 }
 
 void Engine::jobDone(const Job &job, uint64_t ioDoneNs) {

@@ -466,7 +466,8 @@ void Worker::recordRequest(const Job &job, uint64_t ioStartNs, uint64_t ioDoneNs
 }
 
 void Worker::run() {
-    while (engine_.nextJob(job_)) {
+    bool more = engine_.nextJob(job_);
+    while (more) {
         execute(job_);
         if (id_ == 0) {
             const uint64_t now = host_.nowNs();
@@ -477,6 +478,7 @@ void Worker::run() {
                                "requests");
             }
         }
+        more = engine_.takeParked(job_) || engine_.nextJob(job_);
     }
 }
 

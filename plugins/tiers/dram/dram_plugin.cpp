@@ -24,6 +24,16 @@ constexpr mlps_option_spec kOptions[] = {
      nullptr,
      "Emulated device latency added to every operation after its transfer; 0 = none. With "
      "neither emulate option set, operations complete inside submit()."},
+    {"prefault",
+     MLPS_OPT_BOOL,
+     0,
+     "false",
+     nullptr,
+     nullptr,
+     nullptr,
+     "Map and touch the whole capacity when the tier is created (not timed), so that the run "
+     "measures copies, not the kernel zeroing pages a new object touches first. Commits "
+     "`capacity` bytes of memory at once: set a capacity."},
 };
 
 constexpr mlps_plugin_descriptor kDescriptor = mlps::tierDescriptor<mlps::dram::DramTier>(

@@ -43,6 +43,16 @@ DramTier::DramTier(const Host &host, const Config &config)
         throw Error("emulate.bandwidth must be greater than 0 (leave it unset for no limit)",
                     MLPS_E_INVALID);
     }
+    if (config.isSet("prefault") && config.getBool("prefault")) {
+        try {
+            pool_.prefault(capacity_);
+        } catch (const std::bad_alloc &) {
+            throw Error("prefault: cannot map " + std::to_string(capacity_) +
+                            " bytes of memory (lower the tier's capacity)",
+                        MLPS_E_NO_MEMORY,
+                        ENOMEM);
+        }
+    }
     if (link_.enabled()) {
         host_.log(MLPS_LOG_INFO,
                   "tier '%s': emulating a device link of %llu bytes/s (0 = unlimited) and %llu ns "

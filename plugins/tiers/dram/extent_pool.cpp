@@ -1,6 +1,7 @@
 #include "extent_pool.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <new>
 #include <sys/mman.h>
 
@@ -18,7 +19,12 @@ ExtentPool::~ExtentPool() {
     }
 }
 
-void ExtentPool::addArena(size_t minExtents) {
+void ExtentPool::prefault(uint64_t bytes) {
+    std::lock_guard lock(mutex_);
+    addArena((bytes + kExtentSize - 1) / kExtentSize, true);
+}
+
+void ExtentPool::addArena(size_t minExtents, bool populate) {
     const size_t extents = std::max(minExtents, kArenaExtents);
     // One extent more than needed, so that the extents can start on a 2 MiB boundary: THP only
     // backs aligned 2 MiB ranges.
@@ -33,6 +39,15 @@ void ExtentPool::addArena(size_t minExtents) {
         reinterpret_cast<unsigned char *>((address + kExtentSize - 1) & ~(kExtentSize - 1));
     // Advice only: where THP is off or unsupported the extents are ordinary pages.
     madvise(first, extents * kExtentSize, MADV_HUGEPAGE);
+    if (populate && madvise(first, extents * kExtentSize, MADV_POPULATE_WRITE) != 0) {
+        if (errno != EINVAL) {
+            throw std::bad_alloc(); // ENOMEM: the memory is not there (the arena stays mapped)
+        }
+        // Kernels before 5.14 lack MADV_POPULATE_WRITE: touch one byte per page instead.
+        for (size_t at = 0; at < extents * kExtentSize; at += 4096) {
+            first[at] = 0;
+        }
+    }
     // Room for every extent the pool owns, so that release() never allocates.
     totalExtents_ += extents;
     free_.reserve(totalExtents_);

@@ -21,6 +21,9 @@ class ExtentPool {
     ExtentPool(const ExtentPool &) = delete;
     ExtentPool &operator=(const ExtentPool &) = delete;
 
+    // Maps and touches extents for at least `bytes` up front (MAP_POPULATE): later objects get
+    // memory without page faults. Throws std::bad_alloc.
+    void prefault(uint64_t bytes);
     // Appends `count` extents to `out`. Throws std::bad_alloc (taking none) when the system has
     // no memory left.
     void acquire(size_t count, std::vector<unsigned char *> &out);
@@ -33,7 +36,7 @@ class ExtentPool {
         void *base;
         size_t length;
     };
-    void addArena(size_t minExtents); // under mutex_
+    void addArena(size_t minExtents, bool populate = false); // under mutex_
 
     std::mutex mutex_;
     std::vector<unsigned char *> free_;
