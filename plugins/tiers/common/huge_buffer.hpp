@@ -8,8 +8,9 @@
 
 namespace mlps::posix {
 
-// 2 MiB-aligned anonymous memory (madvise(MADV_HUGEPAGE)) for size >= 1 MiB, page-aligned
-// otherwise; nullptr when out of memory.
+// Huge-page-advised anonymous memory: sizes from 2 MiB up get their own 2 MiB-aligned mapping;
+// smaller ones a page-aligned piece of a shared 16 MiB region (so that two 1 MiB buffers share
+// one huge page instead of each wasting half of one). nullptr when out of memory. Thread-safe.
 void *allocateBuffer(uint64_t size) noexcept;
 void freeBuffer(void *buf, uint64_t size) noexcept;
 // allocateBuffer() for a tier's buffer_alloc: throws mlps::Error (MLPS_E_NO_MEMORY) instead of
