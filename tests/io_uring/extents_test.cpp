@@ -8,6 +8,7 @@
 
 #include "scratch_dir.hpp"
 #include "tier_conformance.hpp"
+#include "uring_test_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace mlps::test;
@@ -16,46 +17,9 @@ namespace {
 
 constexpr uint64_t kBlock = 4096;
 
+// The extents layout.
 TierUnderTest extentsIn(const std::string &dir, std::function<void(Options &)> more = nullptr) {
-    TierUnderTest t;
-    t.descriptor = loadPlugin("IO_URING_SO");
-    t.addOptions = [dir, more](Options &o) {
-        o.string("path", dir, MLPS_OPT_PATH).string("layout", "extents", MLPS_OPT_ENUM);
-        if (more) {
-            more(o);
-        }
-    };
-    return t;
-}
-
-struct AlignedBuffer {
-    explicit AlignedBuffer(size_t size)
-        : data(static_cast<unsigned char *>(std::aligned_alloc(4096, size))), size(size) {
-        REQUIRE(data != nullptr);
-    }
-    ~AlignedBuffer() { std::free(data); }
-    AlignedBuffer(const AlignedBuffer &) = delete;
-    AlignedBuffer &operator=(const AlignedBuffer &) = delete;
-    unsigned char *data;
-    size_t size;
-};
-
-std::vector<mlps_completion> runAll(TierQueueDriver &q, const std::vector<mlps_io> &ios) {
-    std::vector<mlps_completion> out;
-    size_t next = 0;
-    while (out.size() < ios.size()) {
-        if (next < ios.size()) {
-            uint32_t accepted = 0;
-            const mlps_status st =
-                q.submit(&ios[next], static_cast<uint32_t>(ios.size() - next), &accepted);
-            REQUIRE((st == MLPS_OK || st == MLPS_BUSY));
-            next += accepted;
-        }
-        auto done = q.poll(1, 64, 30'000'000'000ull);
-        REQUIRE((!done.empty() || next < ios.size()));
-        out.insert(out.end(), done.begin(), done.end());
-    }
-    return out;
+    return uringTier(dir, "extents", std::move(more));
 }
 
 // True when O_DIRECT works under `dir` (a tmpfs may refuse it).
