@@ -69,10 +69,6 @@ mlps_status PosixQueue::submit(const mlps_io *ios, uint32_t n, uint32_t *accepte
             continue;
         }
         const bool moves = io.opcode == MLPS_IO_WRITE || io.opcode == MLPS_IO_READ;
-        if (!moves && io.opcode != MLPS_IO_SYNC) { // DELETE: done by prepare()
-            pushLocked(mlps_completion{io.user_data, MLPS_OK, 0, 0});
-            continue;
-        }
         // A slot is free: at most depth_ ops are outstanding.
         const uint32_t slot = freeOps_.back();
         freeOps_.pop_back();
@@ -130,7 +126,8 @@ void PosixQueue::runChunk(const Chunk &chunk) noexcept {
     mlps_status status = MLPS_OK;
     int err = 0;
     if (chunk.whole) {
-        status = tier_.syncTarget(op.io, op.target, err);
+        status = op.io.opcode == MLPS_IO_DELETE ? tier_.unlinkTarget(op.target, err)
+                                                : tier_.syncTarget(op.io, op.target, err);
     } else if (chunk.length != 0) {
         const uint64_t offset = op.io.offset + chunk.offset;
         if (op.io.opcode == MLPS_IO_WRITE) {

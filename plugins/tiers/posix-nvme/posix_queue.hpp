@@ -42,7 +42,7 @@ class PosixQueue final : public TierPluginQueue {
         uint32_t op = 0;
         uint64_t offset = 0; // within the object
         uint64_t length = 0;
-        bool whole = false; // a SYNC: the tier runs the whole op
+        bool whole = false; // a SYNC or a DELETE: the tier runs the whole op
     };
 
     void work() noexcept;

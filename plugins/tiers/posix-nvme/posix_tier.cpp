@@ -233,7 +233,7 @@ mlps_status PosixTier::prepare(const mlps_io &io, Target &target, int &err) noex
         case MLPS_IO_READ:
             return prepareRead(key, io, target, err);
         case MLPS_IO_DELETE:
-            return remove(key, err);
+            return remove(key, target);
         default:
             return MLPS_E_INVALID;
         }
@@ -351,22 +351,28 @@ PosixTier::prepareRead(std::string_view key, const mlps_io &io, Target &target, 
     return MLPS_OK;
 }
 
-mlps_status PosixTier::remove(std::string_view key, int &err) {
+mlps_status PosixTier::remove(std::string_view key, Target &target) {
     Shard &shard = shardFor(key);
     std::lock_guard lock(shard.mutex);
     const auto it = shard.objects.find(key);
     if (it == shard.objects.end()) {
         return MLPS_E_NOT_FOUND;
     }
-    const std::shared_ptr<FileObject> object = std::move(it->second);
+    target.object = std::move(it->second);
     shard.objects.erase(it);
-    object->deleted = true;
-    unreserve(object->reserved.exchange(0, std::memory_order_relaxed));
+    target.object->deleted = true;
+    unreserve(target.object->reserved.exchange(0, std::memory_order_relaxed));
     objects_.fetch_sub(1, std::memory_order_relaxed);
-    // Unlinked under the lock: a WRITE that re-creates the key right after must get a new file,
-    // not truncate this one and then lose its name to our unlink. Ops in flight on other queues
-    // hold the object and its fd; its blocks go when they finish.
-    if (::unlink(object->path.c_str()) != 0 && errno != ENOENT) {
+    // The unlink itself is the queue's (unlinkTarget, on a worker): removing a large file frees
+    // its blocks, tens to hundreds of milliseconds on ext4, which must not stall the thread that
+    // submits. Every created file has a unique name, so a WRITE that re-creates the key at once
+    // gets a new file whatever the unlink's timing.
+    return MLPS_OK;
+}
+
+mlps_status PosixTier::unlinkTarget(const Target &target, int &err) noexcept {
+    // Ops in flight on other queues hold the object and its fd; its blocks go when they finish.
+    if (::unlink(target.object->path.c_str()) != 0 && errno != ENOENT) {
         err = errno;
         return statusFromErrno(err);
     }

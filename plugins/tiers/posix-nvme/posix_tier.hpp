@@ -76,11 +76,14 @@ class PosixTier final : public TierPlugin {
     uint64_t chunkSize() const noexcept { return chunkSize_; }
 
     // The metadata part of an op, on the submitting thread: checks, lookup, creation, capacity
-    // reservation, and all of a DELETE. MLPS_OK with `target` set for a READ, WRITE or SYNC
-    // whose data part is still to run; else the op's final status (`err`: its errno or 0).
+    // reservation, a DELETE's removal from the index. MLPS_OK with `target` set for an op whose
+    // second part (data, sync, unlink) is still to run on a worker; else the op's final status
+    // (`err`: its errno or 0).
     mlps_status prepare(const mlps_io &io, Target &target, int &err) noexcept;
     // The data part of a SYNC (a worker runs it). 0-errno contract as for prepare().
     mlps_status syncTarget(const mlps_io &io, const Target &target, int &err) noexcept;
+    // DELETE's file half, on a worker: unlinks the removed object's file.
+    mlps_status unlinkTarget(const Target &target, int &err) noexcept;
     // After all chunks of a WRITE succeeded: the sync mode's flush and the object's size.
     // Returns 0 or the errno.
     int finishWrite(const mlps_io &io, const Target &target) noexcept;
@@ -103,7 +106,9 @@ class PosixTier final : public TierPlugin {
 
     mlps_status prepareWrite(std::string_view key, const mlps_io &io, Target &target, int &err);
     mlps_status prepareRead(std::string_view key, const mlps_io &io, Target &target, int &err);
-    mlps_status remove(std::string_view key, int &err);
+    // DELETE's index half, in submit(): the object leaves the index and its reservation is
+    // freed; `target` gets the object for unlinkTarget.
+    mlps_status remove(std::string_view key, Target &target);
     // Opens (creates) an object's file, making its fan-out folder on first use; fd or -errno.
     int createFile(const std::string &path) noexcept;
 
