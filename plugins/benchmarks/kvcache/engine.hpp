@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <queue>
@@ -72,7 +73,8 @@ class Engine {
     // The job's I/O is over at ioDoneNs; closed-loop users think from ioDone + generation.
     void jobDone(const Job &job, uint64_t ioDoneNs);
     // Closed loop, after `job` is done: replaces it by its user's next request if that one was
-    // planned meanwhile (it then waits for the user's think time) and returns true. The worker
+    // planned meanwhile (parked, oldest first; it then waits for the user's think time) and
+    // returns true. The worker
     // that finishes a user's request always takes the one parked behind it, so a parked plan
     // never waits for a free worker.
     bool takeParked(Job &job);
@@ -133,12 +135,12 @@ class Engine {
     Pass pass_ = Pass::Requests;
     mlps_phase phase_ = MLPS_PHASE_WARMUP;
     std::vector<User> users_;
-    std::vector<Request> next_;                // each user's next request, drawn ahead
-    std::vector<uint64_t> planned_;            // closed loop: the user's requests planned so far
-    std::vector<uint64_t> done_;               // closed loop: ... and done (planned - done <= 2)
-    std::vector<std::unique_ptr<Job>> parked_; // closed loop: planned behind one in flight
-    std::vector<uint64_t> readyNs_; // closed loop: when the user may start its next request
-    std::vector<uint64_t> vtimeNs_; // closed loop: virtual arrival time of next_[u]
+    std::vector<Request> next_;           // each user's next request, drawn ahead
+    std::vector<uint64_t> planned_;       // closed loop: the user's requests planned so far
+    std::vector<uint64_t> done_;          // closed loop: ... and done (planned - done <= 4)
+    std::vector<std::deque<Job>> parked_; // closed loop: planned behind the one in flight
+    std::vector<uint64_t> readyNs_;       // closed loop: when the user may start its next request
+    std::vector<uint64_t> vtimeNs_;       // closed loop: virtual arrival time of next_[u]
     // (time, requests the user made, user): min-heap order. The middle term breaks ties
     // round-robin when think times are 0 (otherwise user 0 would always go first).
     using Key = std::tuple<uint64_t, uint64_t, uint32_t>;

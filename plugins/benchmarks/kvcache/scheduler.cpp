@@ -11,6 +11,9 @@ namespace mlps::kvcache {
 namespace {
 
 constexpr uint64_t kWaitSliceNs = 20'000'000; // re-check the stop flag this often
+// Closed loop: requests of one user planned and not done, at most (the one in flight and the
+// ones parked behind it).
+constexpr uint64_t kMaxPlannedPerUser = 4;
 
 } // namespace
 
@@ -129,13 +132,13 @@ bool Engine::nextJob(Job &job) {
         if (settings_.arrivals == Arrivals::Closed) {
             // Strict virtual-time order: the user with the earliest virtual arrival is planned
             // next, so the order, and so every cache decision, is the same in every run. A
-            // user may have one request planned behind the one it has in flight: that one is
+            // user may have a few requests planned behind the one it has in flight: they are
             // parked for the worker that finishes the user's request (takeParked), and this
             // worker plans the next user. A slow request then holds back only its own user,
             // not every user behind it in virtual time, and no worker idles on it.
             const uint32_t u = std::get<2>(heap_.top());
             const uint64_t outstanding = planned_[u] - done_[u];
-            if (outstanding == 0 || (outstanding == 1 && parked_[u] == nullptr)) {
+            if (outstanding < kMaxPlannedPerUser) {
                 heap_.pop();
                 job.request = next_[u];
                 job.request.vtimeNs = vtimeNs_[u];
@@ -160,7 +163,7 @@ bool Engine::nextJob(Job &job) {
                     waitUntilUserReady(lock, job);
                     return true;
                 }
-                parked_[u] = std::make_unique<Job>(std::move(job));
+                parked_[u].push_back(std::move(job));
                 continue;
             }
         } else {
@@ -206,12 +209,12 @@ bool Engine::takeParked(Job &job) {
     if (pass_ != Pass::Requests) {
         return false;
     }
-    std::unique_ptr<Job> &parked = parked_[job.request.user];
-    if (parked == nullptr) {
+    std::deque<Job> &parked = parked_[job.request.user];
+    if (parked.empty()) {
         return false;
     }
-    job = std::move(*parked);
-    parked.reset();
+    job = std::move(parked.front());
+    parked.pop_front();
     waitUntilUserReady(lock, job);
     return true;
 }
