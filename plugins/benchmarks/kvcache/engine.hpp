@@ -74,9 +74,8 @@ class Engine {
     void jobDone(const Job &job, uint64_t ioDoneNs);
     // Closed loop, after `job` is done: replaces it by its user's next request if that one was
     // planned meanwhile (parked, oldest first; it then waits for the user's think time) and
-    // returns true. The worker
-    // that finishes a user's request always takes the one parked behind it, so a parked plan
-    // never waits for a free worker.
+    // returns true. The worker that finishes a user's request always takes the one parked
+    // behind it, so a parked plan never waits for a free worker.
     bool takeParked(Job &job);
     bool stopping() const;
     void fail() { broken_.store(true); }
