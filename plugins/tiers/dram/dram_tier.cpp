@@ -33,21 +33,19 @@ mlps_completion done(const mlps_io &io, mlps_status status, uint64_t bytes = 0) 
 
 DramTier::DramTier(const Host &host, const Config &config)
     : host_(host), name_(config.isSet("tier_name") ? config.getString("tier_name") : "dram"),
-      capacity_(optionalSize(config, "capacity", 0)),
       link_(config.isSet("emulate.bandwidth") ? config.getBandwidth("emulate.bandwidth") : 0,
             config.isSet("emulate.latency") ? config.getDurationNs("emulate.latency") : 0) {
-    if (capacity_ == 0) {
-        capacity_ = defaultCapacity();
-    }
+    const uint64_t capacity = optionalSize(config, "capacity", 0);
+    budget_.setLimit(capacity != 0 ? capacity : defaultCapacity());
     if (config.isSet("emulate.bandwidth") && link_.bytesPerSecond() == 0) {
         throw Error("emulate.bandwidth must be greater than 0 (leave it unset for no limit)",
                     MLPS_E_INVALID);
     }
     if (config.isSet("prefault") && config.getBool("prefault")) {
         try {
-            pool_.prefault(capacity_);
+            pool_.prefault(budget_.limit());
         } catch (const std::bad_alloc &) {
-            throw Error("prefault: cannot map " + std::to_string(capacity_) +
+            throw Error("prefault: cannot map " + std::to_string(budget_.limit()) +
                             " bytes of memory (lower the tier's capacity)",
                         MLPS_E_NO_MEMORY,
                         ENOMEM);
@@ -70,8 +68,8 @@ void DramTier::info(mlps_tier_info &out) {
     // With emulation completions arrive later than submit(): ops overlap on the link, so a
     // benchmark should keep several in flight.
     out.caps = MLPS_TIER_CAP_BYTE_RANGE | (link_.enabled() ? MLPS_TIER_CAP_ASYNC : 0);
-    out.capacity_bytes = capacity_;
-    out.used_bytes = used_.load(std::memory_order_relaxed);
+    out.capacity_bytes = budget_.limit();
+    out.used_bytes = budget_.used();
     out.objects = objects_.load(std::memory_order_relaxed);
     out.max_queue_depth = kMaxQueueDepth;
     std::snprintf(out.location, sizeof out.location, "host memory");
@@ -84,20 +82,6 @@ std::unique_ptr<TierPluginQueue> DramTier::openQueue(uint32_t depth) {
                     MLPS_E_INVALID);
     }
     return std::make_unique<DramQueue>(*this, depth == 0 ? kDefaultQueueDepth : depth);
-}
-
-bool DramTier::reserve(uint64_t bytes) noexcept {
-    uint64_t used = used_.load(std::memory_order_relaxed);
-    do {
-        if (bytes > capacity_ - std::min(used, capacity_)) {
-            return false;
-        }
-    } while (!used_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
-    return true;
-}
-
-void DramTier::unreserve(uint64_t bytes) noexcept {
-    used_.fetch_sub(bytes, std::memory_order_relaxed);
 }
 
 std::shared_ptr<MemoryBlock> DramTier::find(Shard &shard, std::string_view key) {
@@ -131,7 +115,7 @@ mlps_completion DramTier::execute(const mlps_io &io) noexcept {
 
 mlps_status DramTier::write(std::string_view key, const mlps_io &io) noexcept {
     const uint64_t end = io.offset + io.length;
-    Shard &shard = shardFor(key);
+    Shard &shard = index_.shardFor(key);
     try {
         // A few rounds at most: another queue deleting or growing the object meanwhile sends
         // us around again.
@@ -139,7 +123,7 @@ mlps_status DramTier::write(std::string_view key, const mlps_io &io) noexcept {
             std::shared_ptr<MemoryBlock> block = find(shard, key);
             if (block == nullptr) {
                 const uint64_t capacity = std::max(io.object_size, end);
-                if (!reserve(capacity)) {
+                if (!budget_.reserve(capacity)) {
                     return MLPS_E_NO_SPACE;
                 }
                 // Allocated outside the lock: a large allocation may take a while.
@@ -153,7 +137,7 @@ mlps_status DramTier::write(std::string_view key, const mlps_io &io) noexcept {
                     }
                 }
                 if (other != nullptr) { // another queue created it first: use theirs
-                    unreserve(capacity);
+                    budget_.release(capacity);
                     block = std::move(other);
                 } else {
                     objects_.fetch_add(1, std::memory_order_relaxed);
@@ -185,7 +169,7 @@ std::shared_ptr<MemoryBlock> DramTier::grow(Shard &shard,
                                             uint64_t capacity,
                                             mlps_status *status) {
     const uint64_t extra = capacity - block->capacity();
-    if (!reserve(extra)) {
+    if (!budget_.reserve(extra)) {
         *status = MLPS_E_NO_SPACE;
         return nullptr;
     }
@@ -193,7 +177,7 @@ std::shared_ptr<MemoryBlock> DramTier::grow(Shard &shard,
     try {
         bigger = std::make_shared<MemoryBlock>(capacity, pool_);
     } catch (const std::bad_alloc &) {
-        unreserve(extra);
+        budget_.release(extra);
         throw;
     }
     // Writes that other queues make to the old block after this copy are lost: writes to one
@@ -208,7 +192,7 @@ std::shared_ptr<MemoryBlock> DramTier::grow(Shard &shard,
             return bigger;
         }
     }
-    unreserve(extra); // deleted or replaced meanwhile: start over
+    budget_.release(extra); // deleted or replaced meanwhile: start over
     return nullptr;
 }
 
@@ -217,7 +201,7 @@ mlps_status DramTier::read(std::string_view key, const mlps_io &io) noexcept {
     // while we copy.
     std::shared_ptr<MemoryBlock> block;
     try {
-        block = find(shardFor(key), key);
+        block = find(index_.shardFor(key), key);
     } catch (...) {
         return MLPS_E_GENERIC;
     }
@@ -228,7 +212,7 @@ mlps_status DramTier::read(std::string_view key, const mlps_io &io) noexcept {
 }
 
 mlps_status DramTier::remove(std::string_view key) noexcept {
-    Shard &shard = shardFor(key);
+    Shard &shard = index_.shardFor(key);
     std::shared_ptr<MemoryBlock> block;
     {
         std::lock_guard lock(shard.mutex);
@@ -239,7 +223,7 @@ mlps_status DramTier::remove(std::string_view key) noexcept {
         block = std::move(it->second);
         shard.objects.erase(it);
     }
-    unreserve(block->capacity());
+    budget_.release(block->capacity());
     objects_.fetch_sub(1, std::memory_order_relaxed);
     return MLPS_OK; // the memory is freed here, outside the lock, unless a read still holds it
 }

@@ -8,24 +8,15 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include <mlps/tier.hpp>
 
 #include "extent_pool.hpp"
 #include "link_emulator.hpp"
 #include "memory_block.hpp"
+#include "object_index.hpp"
 
 namespace mlps::dram {
-
-// Hashes std::string and std::string_view alike, so lookups by an op's key bytes allocate
-// nothing.
-struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view key) const noexcept {
-        return std::hash<std::string_view>{}(key);
-    }
-};
 
 class DramTier final : public TierPlugin {
   public:
@@ -43,23 +34,8 @@ class DramTier final : public TierPlugin {
     LinkEmulator &link() noexcept { return link_; }
 
   private:
-    // The index is split in shards, each under its own mutex, so that threads working on
-    // different objects rarely meet on a lock; copies happen outside any lock.
-    static constexpr size_t kShards = 64;
-    struct Shard {
-        std::mutex mutex;
-        std::unordered_map<std::string, std::shared_ptr<MemoryBlock>, KeyHash, std::equal_to<>>
-            objects;
-    };
-
-    Shard &shardFor(std::string_view key) noexcept {
-        // The map hashes the key again with the same function; mixing the high bits here keeps
-        // the shard choice independent of the bucket choice inside the shard.
-        const size_t h = KeyHash{}(key);
-        return shards_[(h ^ (h >> 29)) % kShards];
-    }
-    bool reserve(uint64_t bytes) noexcept;
-    void unreserve(uint64_t bytes) noexcept;
+    using Index = tiers::ShardedIndex<std::shared_ptr<MemoryBlock>>;
+    using Shard = Index::Shard;
     mlps_status write(std::string_view key, const mlps_io &io) noexcept;
     mlps_status read(std::string_view key, const mlps_io &io) noexcept;
     mlps_status remove(std::string_view key) noexcept;
@@ -74,12 +50,12 @@ class DramTier final : public TierPlugin {
 
     Host host_;
     std::string name_;
-    uint64_t capacity_ = 0;
-    std::atomic<uint64_t> used_{0};
+    tiers::CapacityBudget budget_;
     std::atomic<uint64_t> objects_{0};
     LinkEmulator link_;
-    ExtentPool pool_; // before shards_: destroyed after every block that uses it
-    Shard shards_[kShards];
+    ExtentPool pool_; // before index_: destroyed after every block that uses it
+    // Copies happen outside the shards' locks.
+    Index index_;
 };
 
 } // namespace mlps::dram

@@ -82,13 +82,14 @@ UringTier::UringTier(const Host &host, const Config &config)
             posix::probeDirectIo(dir_, kDirectAlignment);
         }
         const uint64_t capacity = config.isSet("capacity") ? config.getSize("capacity") : 0;
-        capacity_ = capacity != 0 ? capacity : posix::freeBytes(dir_);
+        budget_.setLimit(capacity != 0 ? capacity : posix::freeBytes(dir_));
         dirFd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dirFd_ < 0) {
             throw systemError("open " + dir_);
         }
         if (settings_.layout == Layout::Extents) {
-            extents_ = std::make_unique<ExtentStore>(dir_, capacity_, openFlags_, kDirectAlignment);
+            extents_ =
+                std::make_unique<ExtentStore>(dir_, budget_.limit(), openFlags_, kDirectAlignment);
         }
     } catch (...) {
         if (dirFd_ >= 0) {
@@ -110,8 +111,8 @@ UringTier::UringTier(const Host &host, const Config &config)
 
 UringTier::~UringTier() {
     const uint64_t objects = objects_.load();
-    const uint64_t used = used_.load();
-    for (Shard &shard : shards_) {
+    const uint64_t used = budget_.used();
+    for (Shard &shard : index_) {
         shard.objects.clear(); // closes the cached descriptors, gives extents back
     }
     extents_.reset();
@@ -141,8 +142,8 @@ void UringTier::info(mlps_tier_info &out) {
     out.alignment = settings_.direct ? kDirectAlignment : 1;
     out.caps = MLPS_TIER_CAP_ASYNC | MLPS_TIER_CAP_BYTE_RANGE | MLPS_TIER_CAP_PERSISTENT |
                (settings_.direct ? MLPS_TIER_CAP_DIRECT_IO | MLPS_TIER_CAP_ALIGNED_BUFFERS : 0);
-    out.capacity_bytes = capacity_;
-    out.used_bytes = used_.load(std::memory_order_relaxed);
+    out.capacity_bytes = budget_.limit();
+    out.used_bytes = budget_.used();
     out.objects = objects_.load(std::memory_order_relaxed);
     out.max_queue_depth = kMaxQueueDepth;
     std::snprintf(out.location, sizeof out.location, "%s", dir_.c_str());
@@ -163,20 +164,6 @@ void *UringTier::bufferAlloc(uint64_t size) {
 
 void UringTier::bufferFree(void *buf, uint64_t size) noexcept {
     posix::freeBuffer(buf, size);
-}
-
-bool UringTier::reserve(uint64_t bytes) noexcept {
-    uint64_t used = used_.load(std::memory_order_relaxed);
-    do {
-        if (bytes > capacity_ - std::min(used, capacity_)) {
-            return false;
-        }
-    } while (!used_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
-    return true;
-}
-
-void UringTier::unreserve(uint64_t bytes) noexcept {
-    used_.fetch_sub(bytes, std::memory_order_relaxed);
 }
 
 int UringTier::openFile(const std::string &path, bool create) noexcept {
@@ -268,7 +255,7 @@ mlps_status UringTier::createExtents(uint64_t reservation, ObjectPtr &out, int &
 mlps_status
 UringTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target, int &err) {
     const uint64_t end = io.offset + io.length;
-    Shard &shard = shardFor(key);
+    Shard &shard = index_.shardFor(key);
     ObjectPtr object;
     {
         // Creation and growth happen under the shard's lock: they are metadata operations, rare
@@ -280,7 +267,7 @@ UringTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target,
             object = it->second;
             const uint64_t reserved = object->reserved.load(std::memory_order_relaxed);
             if (end > reserved) { // growing past the reservation
-                if (!reserve(end - reserved)) {
+                if (!budget_.reserve(end - reserved)) {
                     return MLPS_E_NO_SPACE;
                 }
                 if (extents_) {
@@ -291,7 +278,7 @@ UringTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target,
                         err = ENOMEM; // the allocator's maps; the reservation goes back
                     }
                     if (status != MLPS_OK) {
-                        unreserve(end - reserved);
+                        budget_.release(end - reserved);
                         return status;
                     }
                 }
@@ -299,7 +286,7 @@ UringTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target,
             }
         } else {
             const uint64_t reservation = std::max(io.object_size, end);
-            if (!reserve(reservation)) {
+            if (!budget_.reserve(reservation)) {
                 return MLPS_E_NO_SPACE;
             }
             mlps_status status = MLPS_OK;
@@ -310,14 +297,14 @@ UringTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target,
                     shard.objects.emplace(std::string(key), object);
                 }
             } catch (...) {
-                unreserve(reservation);
+                budget_.release(reservation);
                 if (object != nullptr && !extents_) {
                     ::unlink(static_cast<const FileObject &>(*object).path.c_str());
                 }
                 throw;
             }
             if (status != MLPS_OK) {
-                unreserve(reservation);
+                budget_.release(reservation);
                 return status;
             }
             objects_.fetch_add(1, std::memory_order_relaxed);
@@ -336,7 +323,7 @@ UringTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target,
 
 mlps_status
 UringTier::prepareRead(std::string_view key, const mlps_io &io, Target &target, int &err) {
-    Shard &shard = shardFor(key);
+    Shard &shard = index_.shardFor(key);
     ObjectPtr object;
     {
         std::lock_guard lock(shard.mutex);
@@ -362,7 +349,7 @@ UringTier::prepareRead(std::string_view key, const mlps_io &io, Target &target, 
 }
 
 mlps_status UringTier::prepareSync(std::string_view key, Target &target, int &err) {
-    Shard &shard = shardFor(key);
+    Shard &shard = index_.shardFor(key);
     ObjectPtr object;
     {
         std::lock_guard lock(shard.mutex);
@@ -385,7 +372,7 @@ mlps_status UringTier::prepareSync(std::string_view key, Target &target, int &er
 }
 
 mlps_status UringTier::remove(std::string_view key, int &err) {
-    Shard &shard = shardFor(key);
+    Shard &shard = index_.shardFor(key);
     ObjectPtr object;
     {
         std::lock_guard lock(shard.mutex);
@@ -396,7 +383,7 @@ mlps_status UringTier::remove(std::string_view key, int &err) {
         object = std::move(it->second);
         shard.objects.erase(it);
         object->deleted = true;
-        unreserve(object->reserved.exchange(0, std::memory_order_relaxed));
+        budget_.release(object->reserved.exchange(0, std::memory_order_relaxed));
         objects_.fetch_sub(1, std::memory_order_relaxed);
         if (extents_) {
             return MLPS_OK; // the extents go back when the last op holding the object is done

@@ -10,13 +10,13 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include <mlps/tier.hpp>
 
 #include "extent_allocator.hpp"
 #include "file_io.hpp"
+#include "object_index.hpp"
 
 namespace mlps::uring {
 
@@ -46,13 +46,6 @@ struct FileObject final : Object {
     const std::string path;
     int fd = -1; // cached while the object lives; -1: over the fd budget
     std::atomic<int> *openFds = nullptr;
-};
-
-struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view key) const noexcept {
-        return std::hash<std::string_view>{}(key);
-    }
 };
 
 // What the data path needs to start an op: the object (kept alive by the op), an fd and, in the
@@ -106,19 +99,9 @@ class UringTier final : public TierPlugin {
     static void wrote(Object &object, uint64_t end) noexcept;
 
   private:
-    static constexpr size_t kShards = 64;
-    struct Shard {
-        std::mutex mutex;
-        std::unordered_map<std::string, std::shared_ptr<Object>, KeyHash, std::equal_to<>> objects;
-    };
-
     using ObjectPtr = std::shared_ptr<Object>;
-    Shard &shardFor(std::string_view key) noexcept {
-        const size_t h = KeyHash{}(key);
-        return shards_[(h ^ (h >> 29)) % kShards];
-    }
-    bool reserve(uint64_t bytes) noexcept;
-    void unreserve(uint64_t bytes) noexcept;
+    using Index = tiers::ShardedIndex<ObjectPtr>;
+    using Shard = Index::Shard;
     int openFile(const std::string &path, bool create) noexcept; // fd or -errno
     // A new object's storage, `reservation` bytes; under the shard's mutex.
     mlps_status createFile(
@@ -138,14 +121,13 @@ class UringTier final : public TierPlugin {
     uint32_t fanout_ = 256;
     bool keep_ = false;
     int openFlags_ = 0;
-    uint64_t capacity_ = 0;
-    std::atomic<uint64_t> used_{0};
+    tiers::CapacityBudget budget_;
     std::atomic<uint64_t> objects_{0};
     std::atomic<uint64_t> nextUnique_{0};
     std::atomic<int> openFds_{0};
     int maxCachedFds_ = 0;
     std::unique_ptr<ExtentStore> extents_; // the extents layout; null for files
-    Shard shards_[kShards];
+    Index index_;
 };
 
 } // namespace mlps::uring

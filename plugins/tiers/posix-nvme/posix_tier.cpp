@@ -82,7 +82,7 @@ PosixTier::PosixTier(const Host &host, const Config &config)
             probeDirectIo(dir_, kDirectAlignment);
         }
         const uint64_t capacity = config.isSet("capacity") ? config.getSize("capacity") : 0;
-        capacity_ = capacity != 0 ? capacity : freeBytes(dir_);
+        budget_.setLimit(capacity != 0 ? capacity : freeBytes(dir_));
         dirFd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dirFd_ < 0) {
             throw systemError("open " + dir_);
@@ -99,13 +99,13 @@ PosixTier::PosixTier(const Host &host, const Config &config)
               direct_ ? 1 : 0,
               threads_,
               static_cast<unsigned long long>(chunkSize_),
-              static_cast<unsigned long long>(capacity_));
+              static_cast<unsigned long long>(budget_.limit()));
 }
 
 PosixTier::~PosixTier() {
     const uint64_t objects = objects_.load();
-    const uint64_t used = used_.load();
-    for (Shard &shard : shards_) {
+    const uint64_t used = budget_.used();
+    for (Shard &shard : index_) {
         shard.objects.clear(); // closes the cached descriptors
     }
     if (dirFd_ >= 0) {
@@ -135,8 +135,8 @@ void PosixTier::info(mlps_tier_info &out) {
     out.caps = MLPS_TIER_CAP_BYTE_RANGE | MLPS_TIER_CAP_PERSISTENT | MLPS_TIER_CAP_ASYNC |
                MLPS_TIER_CAP_BUFFER_ALLOC |
                (direct_ ? MLPS_TIER_CAP_DIRECT_IO | MLPS_TIER_CAP_ALIGNED_BUFFERS : 0);
-    out.capacity_bytes = capacity_;
-    out.used_bytes = used_.load(std::memory_order_relaxed);
+    out.capacity_bytes = budget_.limit();
+    out.used_bytes = budget_.used();
     out.objects = objects_.load(std::memory_order_relaxed);
     out.max_queue_depth = kMaxQueueDepth;
     std::snprintf(out.location, sizeof out.location, "%s", dir_.c_str());
@@ -160,22 +160,8 @@ void PosixTier::bufferFree(void *buf, uint64_t size) noexcept {
     freeBuffer(buf, size);
 }
 
-bool PosixTier::reserve(uint64_t bytes) noexcept {
-    uint64_t used = used_.load(std::memory_order_relaxed);
-    do {
-        if (bytes > capacity_ - std::min(used, capacity_)) {
-            return false;
-        }
-    } while (!used_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
-    return true;
-}
-
-void PosixTier::unreserve(uint64_t bytes) noexcept {
-    used_.fetch_sub(bytes, std::memory_order_relaxed);
-}
-
 std::shared_ptr<FileObject> PosixTier::find(std::string_view key) {
-    Shard &shard = shardFor(key);
+    Shard &shard = index_.shardFor(key);
     std::lock_guard lock(shard.mutex);
     const auto it = shard.objects.find(key);
     return it == shard.objects.end() ? nullptr : it->second;
@@ -262,7 +248,7 @@ int PosixTier::createFile(const std::string &path) noexcept {
 mlps_status
 PosixTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target, int &err) {
     const uint64_t end = io.offset + io.length;
-    Shard &shard = shardFor(key);
+    Shard &shard = index_.shardFor(key);
     std::shared_ptr<FileObject> object;
     std::lock_guard lock(shard.mutex);
     const auto it = shard.objects.find(key);
@@ -270,7 +256,7 @@ PosixTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target,
         object = it->second;
         const uint64_t reserved = object->reserved.load(std::memory_order_relaxed);
         if (end > reserved) { // growing past the reservation
-            if (!reserve(end - reserved)) {
+            if (!budget_.reserve(end - reserved)) {
                 return MLPS_E_NO_SPACE;
             }
             object->reserved.store(end, std::memory_order_relaxed);
@@ -279,7 +265,7 @@ PosixTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target,
         // Created under the index lock, as the io_uring tier does: a DELETE of the key (which
         // unlinks under the same lock) can never see a half-created object.
         const uint64_t reservation = std::max(io.object_size, end);
-        if (!reserve(reservation)) {
+        if (!budget_.reserve(reservation)) {
             return MLPS_E_NO_SPACE;
         }
         std::string path = dir_ + "/";
@@ -291,12 +277,12 @@ PosixTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target,
         try {
             object = std::make_shared<FileObject>(std::move(path), reservation, openFds_);
         } catch (...) {
-            unreserve(reservation);
+            budget_.release(reservation);
             throw;
         }
         const int fd = createFile(object->path);
         if (fd < 0) {
-            unreserve(reservation);
+            budget_.release(reservation);
             err = -fd;
             return statusFromErrno(err);
         }
@@ -308,7 +294,7 @@ PosixTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target,
                 err = errno;
                 ::close(fd);
                 ::unlink(object->path.c_str());
-                unreserve(reservation);
+                budget_.release(reservation);
                 return statusFromErrno(err);
             }
         }
@@ -321,7 +307,7 @@ PosixTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target,
         try {
             shard.objects.emplace(std::string(key), object);
         } catch (...) {
-            unreserve(reservation);
+            budget_.release(reservation);
             ::unlink(object->path.c_str());
             throw;
         }
@@ -352,7 +338,7 @@ PosixTier::prepareRead(std::string_view key, const mlps_io &io, Target &target, 
 }
 
 mlps_status PosixTier::remove(std::string_view key, Target &target) {
-    Shard &shard = shardFor(key);
+    Shard &shard = index_.shardFor(key);
     std::lock_guard lock(shard.mutex);
     const auto it = shard.objects.find(key);
     if (it == shard.objects.end()) {
@@ -361,7 +347,7 @@ mlps_status PosixTier::remove(std::string_view key, Target &target) {
     target.object = std::move(it->second);
     shard.objects.erase(it);
     target.object->deleted = true;
-    unreserve(target.object->reserved.exchange(0, std::memory_order_relaxed));
+    budget_.release(target.object->reserved.exchange(0, std::memory_order_relaxed));
     objects_.fetch_sub(1, std::memory_order_relaxed);
     // The unlink itself is the queue's (unlinkTarget, on a worker): removing a large file frees
     // its blocks, tens to hundreds of milliseconds on ext4, which must not stall the thread that

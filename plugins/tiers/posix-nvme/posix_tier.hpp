@@ -8,11 +8,11 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include <mlps/tier.hpp>
 
 #include "file_io.hpp"
+#include "object_index.hpp"
 
 namespace mlps::posix {
 
@@ -30,13 +30,6 @@ struct FileObject {
     std::atomic<uint64_t> size{0};  // highest byte written
     int fd = -1; // kept open while the object lives (set before the object enters the index)
     std::atomic<int> &openFds;
-};
-
-struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view key) const noexcept {
-        return std::hash<std::string_view>{}(key);
-    }
 };
 
 // What an accepted data op works on: its object and an fd for it, the object's cached one or
@@ -89,18 +82,8 @@ class PosixTier final : public TierPlugin {
     int finishWrite(const mlps_io &io, const Target &target) noexcept;
 
   private:
-    static constexpr size_t kShards = 64;
-    struct Shard {
-        std::mutex mutex;
-        std::unordered_map<std::string, std::shared_ptr<FileObject>, KeyHash, std::equal_to<>>
-            objects;
-    };
-    Shard &shardFor(std::string_view key) noexcept {
-        const size_t h = KeyHash{}(key);
-        return shards_[(h ^ (h >> 29)) % kShards];
-    }
-    bool reserve(uint64_t bytes) noexcept;
-    void unreserve(uint64_t bytes) noexcept;
+    using Index = tiers::ShardedIndex<std::shared_ptr<FileObject>>;
+    using Shard = Index::Shard;
     std::shared_ptr<FileObject> find(std::string_view key);
     int lease(std::shared_ptr<FileObject> object, Target &out) noexcept; // 0 or errno
 
@@ -124,13 +107,12 @@ class PosixTier final : public TierPlugin {
     uint32_t threads_ = kDefaultThreads;
     uint64_t chunkSize_ = kDefaultChunkSize;
     int openFlags_ = 0;
-    uint64_t capacity_ = 0;
-    std::atomic<uint64_t> used_{0};
+    tiers::CapacityBudget budget_;
     std::atomic<uint64_t> objects_{0};
     std::atomic<uint64_t> nextUnique_{0};
     std::atomic<int> openFds_{0};
     int maxCachedFds_ = 0;
-    Shard shards_[kShards];
+    Index index_;
 };
 
 } // namespace mlps::posix
