@@ -202,6 +202,21 @@ void hostBufferFree(void *ctx, uint32_t index, void *buf, uint64_t size) {
     }
 }
 
+uint32_t hostBufferMemory(void *ctx, uint32_t index) {
+    RunContext &run = self(ctx).run();
+    if (index >= run.tiers.size() || !tierAllocates(run.tiers[index])) {
+        return MLPS_MEMORY_HOST;
+    }
+    const TierInstance &tier = run.tiers[index];
+    mlps_tier_info info{};
+    info.struct_size = sizeof info;
+    if (tier.plugin->tierOps()->info(tier.self, &info) != MLPS_OK ||
+        !MLPS_HAS_FIELD(&info, mlps_tier_info, buffer_memory) || info.buffer_memory == 0) {
+        return MLPS_MEMORY_HOST; // a 1.0 tier's buffers are host memory
+    }
+    return info.buffer_memory;
+}
+
 } // namespace
 
 HostBinding::HostBinding(RunContext &run, std::string label) : run_(run), label_(std::move(label)) {
@@ -224,6 +239,7 @@ HostBinding::HostBinding(RunContext &run, std::string label) : run_(run), label_
     api_.tier_spec = hostTierSpec;
     api_.buffer_alloc = hostBufferAlloc;
     api_.buffer_free = hostBufferFree;
+    api_.buffer_memory = hostBufferMemory;
 }
 
 } // namespace mlps::core

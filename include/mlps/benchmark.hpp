@@ -11,7 +11,8 @@ namespace mlps {
 
 // A benchmark instance. Constructed as T(const Host&, const Config&); throw mlps::Error to
 // refuse. A static `plan(const Host&, const Config&) -> std::string` (a JSON object) is used
-// for --dry-run when T declares one.
+// for --dry-run when T declares one; a static `validate(const Host&, const Config&)` that throws
+// mlps::Error("option: why", MLPS_E_INVALID) checks options without creating anything (ABI 1.1).
 class BenchmarkPlugin {
   public:
     virtual ~BenchmarkPlugin() = default;
@@ -101,7 +102,8 @@ constexpr mlps_plugin_descriptor benchmarkDescriptor(const char *name,
                                   0,
                                   &BenchmarkAdapter<T>::create,
                                   &BenchmarkAdapter<T>::destroy,
-                                  &BenchmarkAdapter<T>::kOps};
+                                  &BenchmarkAdapter<T>::kOps,
+                                  ValidateAdapter<T>::validateOrNull()};
 }
 
 } // namespace mlps

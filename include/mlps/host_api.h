@@ -1,5 +1,5 @@
 /*
- * mlps host API, version 1: everything a plugin may ask of the runner. Plugins never link MPI,
+ * mlps host API, version 1.1: everything a plugin may ask of the runner. Plugins never link MPI,
  * HDF5, yaml-cpp or the core; they reach them through this table, which the core passes to
  * create() and which outlives the instance. Every function takes `host->ctx` first.
  *
@@ -122,6 +122,13 @@ struct mlps_host_api {
     /* A buffer suited to tier `index` (its alignment, its pinned or device memory). */
     mlps_status (*buffer_alloc)(void *ctx, uint32_t index, uint64_t size, void **buf);
     void (*buffer_free)(void *ctx, uint32_t index, void *buf, uint64_t size);
+
+    /* ---- since 1.1 ---- */
+    /* The enum mlps_memory_kind of the buffers buffer_alloc(index) returns: MLPS_MEMORY_HOST
+     * when the host allocates them itself, else what the tier's info.buffer_memory says. A
+     * buffer of kind HOST or HOST_PINNED may be handed to any tier whose info.io_memory has
+     * that kind's bit (every host-memory tier: MLPS_MEMORY_HOST_KINDS). */
+    uint32_t (*buffer_memory)(void *ctx, uint32_t index);
 };
 
 #ifdef __cplusplus

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cerrno>
+#include <concepts>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -246,6 +247,14 @@ class Host {
     void bufferFree(uint32_t tierIndex, void *buf, uint64_t size) const noexcept {
         api_->buffer_free(api_->ctx, tierIndex, buf, size);
     }
+    // The mlps_memory_kind of bufferAlloc(tierIndex)'s buffers; a 1.0 host only gives host
+    // memory.
+    uint32_t bufferMemory(uint32_t tierIndex) const noexcept {
+        if (!MLPS_HAS_FIELD(api_, mlps_host_api, buffer_memory) || api_->buffer_memory == nullptr) {
+            return MLPS_MEMORY_HOST;
+        }
+        return api_->buffer_memory(api_->ctx, tierIndex);
+    }
 
   private:
     mlps_metric_id registerMetric(const std::string &name, int32_t kind, const char *unit) const {
@@ -301,6 +310,30 @@ class HostBuffer {
     uint32_t tier_ = 0;
     uint64_t size_ = 0;
     unsigned char *data_ = nullptr;
+};
+
+// The descriptor's `validate` thunk (ABI 1.1) for a plugin class T that declares
+//   static void validate(const mlps::Host &, const mlps::Config &);
+// (throw mlps::Error("option: what is wrong", MLPS_E_INVALID) to refuse), or NULL without one.
+template <class T>
+struct ValidateAdapter {
+    static mlps_status
+    validate(const mlps_host_api *host, const mlps_config *config, mlps_error *err) noexcept {
+        return guarded(err, [&] {
+            T::validate(Host(host), Config(config));
+            return MLPS_OK;
+        });
+    }
+    static constexpr bool kHasValidate = requires(const Host &h, const Config &c) {
+        T::validate(h, c);
+    };
+    static constexpr auto validateOrNull() {
+        if constexpr (kHasValidate) {
+            return &validate;
+        } else {
+            return static_cast<decltype(&validate)>(nullptr);
+        }
+    }
 };
 
 } // namespace mlps

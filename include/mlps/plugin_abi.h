@@ -1,5 +1,5 @@
 /*
- * mlps plugin ABI, version 1: the manifest, plugin descriptors, status codes, errors and the
+ * mlps plugin ABI, version 1.1: the manifest, plugin descriptors, status codes, errors and the
  * option schema. Plain C99 so that a plugin can be written in C, C++ or anything with a C FFI.
  *
  * Versioning rules (the loader enforces them):
@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 #define MLPS_ABI_MAJOR 1
-#define MLPS_ABI_MINOR 0
+#define MLPS_ABI_MINOR 1
 
 /* The one symbol a plugin exports. */
 #define MLPS_PLUGIN_ENTRY_NAME "mlps_plugin_entry"
@@ -160,6 +160,20 @@ struct mlps_plugin_descriptor {
 
     /* struct mlps_tier_ops* or struct mlps_benchmark_ops*, by kind. */
     const void *ops;
+
+    /* ---- since 1.1 (read only when MLPS_HAS_FIELD says the descriptor has it) ---- */
+
+    /* Optional: check options the schema cannot express (a choice that depends on another
+     * option, a path that must exist, a model name) WITHOUT creating anything: no files, no
+     * memory beyond the call, no device handles. The core calls it in `validate`, `--dry-run`
+     * and before create() in `run`, so a bad spec fails with exit 2 before any results folder
+     * or tier exists. `host` answers run_info, tier_count and tier_spec (tier_get, buffers and
+     * metrics are not available). On a problem return MLPS_E_INVALID and fill `err`; start the
+     * message with the option's dotted name and ": " ("io_size: must divide object_size") and
+     * the core reports the spec's file:line:col of that key. NULL: the schema check is all. */
+    mlps_status (*validate)(const struct mlps_host_api *host,
+                            const struct mlps_config *config,
+                            struct mlps_error *err);
 };
 
 struct mlps_plugin_manifest {

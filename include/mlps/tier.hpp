@@ -56,13 +56,22 @@ struct TierAdapter {
     }
     static mlps_status info(void *self, mlps_tier_info *out) noexcept {
         return guarded(nullptr, [&] {
+            if (out == nullptr || out->struct_size < sizeof(uint32_t)) {
+                return MLPS_E_INVALID;
+            }
             mlps_tier_info filled{};
             filled.struct_size = sizeof filled;
             filled.alignment = 1;
+            filled.buffer_memory = MLPS_MEMORY_HOST;
+            filled.io_memory = MLPS_MEMORY_HOST_KINDS;
             static_cast<TierPlugin *>(self)->info(filled);
-            // Copy no more than the caller's struct holds (it may be an older minor).
-            std::memcpy(
-                out, &filled, out->struct_size < sizeof filled ? out->struct_size : sizeof filled);
+            // Copy no more than the caller's struct holds (it may be an older minor), and tell
+            // it how much of it was filled.
+            const uint32_t n = out->struct_size < sizeof filled
+                                   ? out->struct_size
+                                   : static_cast<uint32_t>(sizeof filled);
+            filled.struct_size = n;
+            std::memcpy(out, &filled, n);
             return MLPS_OK;
         });
     }
@@ -74,11 +83,18 @@ struct TierAdapter {
         });
     }
     static void closeQueue(void * /*self*/, void *queue) noexcept {
-        delete static_cast<TierPluginQueue *>(queue);
+        try {
+            delete static_cast<TierPluginQueue *>(queue);
+        } catch (...) { // see destroy
+        }
     }
+    // submit and poll are declared noexcept, but a queue written without care can still throw
+    // from something it calls; a C++ exception must never unwind into the C caller.
     static mlps_status
     submit(void *queue, const mlps_io *ios, uint32_t n, uint32_t *accepted) noexcept {
-        return static_cast<TierPluginQueue *>(queue)->submit(ios, n, accepted);
+        return guarded(nullptr, [&] {
+            return static_cast<TierPluginQueue *>(queue)->submit(ios, n, accepted);
+        });
     }
     static mlps_status poll(void *queue,
                             mlps_completion *out,
@@ -86,7 +102,10 @@ struct TierAdapter {
                             uint32_t maxDone,
                             uint64_t timeoutNs,
                             uint32_t *nDone) noexcept {
-        return static_cast<TierPluginQueue *>(queue)->poll(out, minDone, maxDone, timeoutNs, nDone);
+        return guarded(nullptr, [&] {
+            return static_cast<TierPluginQueue *>(queue)->poll(
+                out, minDone, maxDone, timeoutNs, nDone);
+        });
     }
     static mlps_status
     bufferAlloc(void *self, uint64_t size, void **buf, mlps_error *err) noexcept {
@@ -96,7 +115,10 @@ struct TierAdapter {
         });
     }
     static void bufferFree(void *self, void *buf, uint64_t size) noexcept {
-        static_cast<TierPlugin *>(self)->bufferFree(buf, size);
+        try {
+            static_cast<TierPlugin *>(self)->bufferFree(buf, size);
+        } catch (...) { // see destroy
+        }
     }
 
     static constexpr mlps_tier_ops kOps = {sizeof(mlps_tier_ops),
@@ -112,6 +134,8 @@ struct TierAdapter {
 // The descriptor of tier class T. Use it to initialise a namespace-scope constant:
 //   constexpr mlps_plugin_descriptor kDescriptor =
 //       mlps::tierDescriptor<DramTier>("dram", "1.0.0", "host memory", kOptions, caps);
+// A static `validate(const Host&, const Config&)` in T becomes the descriptor's validate (ABI
+// 1.1): checks of the options that create nothing, run by `mlpsrun validate` and --dry-run.
 template <class T, size_t N>
 constexpr mlps_plugin_descriptor tierDescriptor(const char *name,
                                                 const char *version,
@@ -129,7 +153,8 @@ constexpr mlps_plugin_descriptor tierDescriptor(const char *name,
                                   caps,
                                   &TierAdapter<T>::create,
                                   &TierAdapter<T>::destroy,
-                                  &TierAdapter<T>::kOps};
+                                  &TierAdapter<T>::kOps,
+                                  ValidateAdapter<T>::validateOrNull()};
 }
 
 } // namespace mlps

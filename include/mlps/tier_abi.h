@@ -1,5 +1,5 @@
 /*
- * mlps tier ABI, version 1: a tier is an object store of bytes addressed by key.
+ * mlps tier ABI, version 1.1: a tier is an object store of bytes addressed by key.
  *
  * Submission is asynchronous, modelled on fio's queue/getevents and NIXL's post/check:
  * a benchmark thread opens a *queue* on a tier instance, submits operations to it and polls
@@ -61,6 +61,18 @@ struct mlps_completion {
     uint64_t bytes; /* bytes transferred */
 };
 
+/* Kinds of memory a buffer may be (since 1.1). A benchmark learns the kind of the buffers it
+ * gets with host->buffer_memory(); a tier says which kinds its ops accept in info.io_memory. */
+enum mlps_memory_kind {
+    MLPS_MEMORY_HOST = 1,        /* ordinary (pageable) host memory */
+    MLPS_MEMORY_HOST_PINNED = 2, /* page-locked host memory: any CPU code may use it as HOST */
+    MLPS_MEMORY_DEVICE = 3       /* accelerator memory: the CPU must not touch it */
+};
+#define MLPS_MEMORY_BIT(kind) (1u << (kind))
+/* What every host-memory tier accepts: host memory, pinned or not. */
+#define MLPS_MEMORY_HOST_KINDS                                                                     \
+    (MLPS_MEMORY_BIT(MLPS_MEMORY_HOST) | MLPS_MEMORY_BIT(MLPS_MEMORY_HOST_PINNED))
+
 /* What an instance is and holds. */
 struct mlps_tier_info {
     uint32_t struct_size;
@@ -72,6 +84,14 @@ struct mlps_tier_info {
     uint32_t max_queue_depth; /* 0 = no limit */
     uint32_t reserved;
     char location[256]; /* where the bytes are, for people: "/mnt/nvme/mlps-...", "host memory" */
+
+    /* ---- since 1.1 ---- */
+    /* enum mlps_memory_kind of what ops->buffer_alloc returns; 0 (a 1.0 tier) = MLPS_MEMORY_HOST.
+     */
+    uint32_t buffer_memory;
+    /* MLPS_MEMORY_BIT mask of the kinds an op's buf may point at; 0 (a 1.0 tier) =
+     * MLPS_MEMORY_HOST_KINDS. A tier that accepts device memory sets MLPS_MEMORY_DEVICE too. */
+    uint32_t io_memory;
 };
 
 struct mlps_tier_ops {

@@ -177,7 +177,7 @@ TEST_CASE("a newer minor with larger structs loads, options read with the plugin
 
 TEST_CASE("an ABI major mismatch is refused, naming the file and both versions") {
     const std::string path = fixture("abi_major_mismatch");
-    CHECK(loadError(path) == path + ": plugin ABI 2.0 is not supported by this mlpsrun (ABI 1.0): "
+    CHECK(loadError(path) == path + ": plugin ABI 2.0 is not supported by this mlpsrun (ABI 1.1): "
                                     "rebuild it against mlps-plugin-1");
 }
 

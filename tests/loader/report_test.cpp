@@ -95,7 +95,7 @@ TEST_CASE("plugins inspect: the manifest and every descriptor of one file") {
     printPluginFile(file, out);
     const std::string text = out.str();
     CHECK(contains(text, "file:     " + fixture("good") + "\n"));
-    CHECK(contains(text, "manifest: ABI 1.0 (this mlpsrun: ABI 1.0), 1 plugin\n"));
+    CHECK(contains(text, "manifest: ABI 1.1 (this mlpsrun: ABI 1.1), 1 plugin\n"));
     CHECK(contains(text, "tier 'good' version 1.0.0\n"));
     CHECK(contains(text, "summary: A minimal in-memory tier written in C (loader fixture).\n"));
     CHECK(contains(text, "caps:    byte-range\n"));

@@ -84,7 +84,7 @@ step "3. $mlpsrun plugins inspect $plugin"
 inspect=$("$mlpsrun" plugins inspect "$plugin") || fail "plugins inspect failed: $inspect"
 echo "$inspect"
 grep -q "tier 'example' version 1.0.0" <<<"$inspect" || fail "inspect does not show tier 'example'"
-grep -q "manifest: ABI 1.0" <<<"$inspect" || fail "inspect does not show ABI 1.0"
+grep -q "manifest: ABI 1.1" <<<"$inspect" || fail "inspect does not show ABI 1.1"
 
 cat >"$tmp/check.yaml" <<'EOF'
 # tierbench on the example tier: 4 MiB written and read back, every byte verified.
