@@ -1,6 +1,9 @@
 // `mlpsrun run` and `mlpsrun validate`; with --hosts / -n (or the spec's launch section) and
 // not already under mpiexec, `run` launches the job through mpiexec instead.
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include <mlps/host_api.h>
@@ -10,10 +13,12 @@
 #include "results/run_index.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/comm.hpp"
+#include "runtime/crash_handler.hpp"
 #include "runtime/launcher.hpp"
 #include "runtime/run_summary.hpp"
 #include "runtime/runner.hpp"
 #include "runtime/signals.hpp"
+#include "runtime/supervisor.hpp"
 #include "spec/spec_parser.hpp"
 #include "util/errors.hpp"
 #include "util/log.hpp"
@@ -91,7 +96,22 @@ std::vector<std::string> rankCommand(const RunCommandOptions &options) {
     if (options.stonewall) {
         argv.emplace_back("--stonewall");
     }
+    if (!options.runId.empty()) {
+        argv.insert(argv.end(), {"--run-id", options.runId});
+    }
     return argv;
+}
+
+// The exit code the job's summary.json records (rank 0 wrote it), or `fallback`. mpiexec says
+// 137 when it killed the job after a rank died; the job itself says what happened.
+int jobExitCode(const std::string &resultsFolder, int fallback) {
+    std::ifstream in(resultsFolder + "/summary.json");
+    const nlohmann::json summary = nlohmann::json::parse(in, nullptr, false);
+    if (summary.is_object() && summary.contains("exit_code") &&
+        summary["exit_code"].is_number_integer()) {
+        return summary["exit_code"].get<int>();
+    }
+    return fallback;
 }
 
 int launch(const RunCommandOptions &options) {
@@ -103,6 +123,7 @@ int launch(const RunCommandOptions &options) {
     Runner runner(loadSpec(local, *world, runId), runOptions(local), *world, runId);
     runner.resolve();
     RunCommandOptions forRanks = options;
+    forRanks.runId = runId;
     if (forRanks.resultsDir.empty()) {
         // The spec's results_dir is relative to where mlpsrun started; keep it so on every rank.
         forRanks.resultsDir = absolute(runner.spec().run.resultsDir);
@@ -117,7 +138,8 @@ int launch(const RunCommandOptions &options) {
         preflightHosts(options.launch, selfExecutable(), runner.pluginFiles());
     }
     std::cerr << "mlpsrun: launching: " << shellCommand(argv) << std::endl;
-    return runLauncher(argv);
+    const int code = runLauncher(argv);
+    return code == kExitOk ? code : jobExitCode(runner.plannedResultsFolder(), code);
 }
 
 // A run that ended before the results folder existed still goes into the history.
@@ -176,6 +198,8 @@ LaunchOptions launchSettings(const RunCommandOptions &options) {
     return merged;
 }
 
+int runHere(const RunCommandOptions &options);
+
 } // namespace
 
 int runCommand(const RunCommandOptions &given) {
@@ -184,7 +208,18 @@ int runCommand(const RunCommandOptions &given) {
     if (options.launch.wanted() && !Comm::launchedByMpi()) {
         return launch(options);
     }
+    if (!options.dryRun && !Comm::launchedByMpi()) {
+        // The run happens in a child the supervisor watches (crash, kill, hang: supervisor.hpp).
+        return superviseRun([&options] { return runHere(options); });
+    }
+    return runHere(options);
+}
+
+namespace {
+
+int runHere(const RunCommandOptions &options) {
     installStopSignalHandlers();
+    installCrashHandler();
     if (Comm::launchedByMpi()) {
         installJobStopSignal();
     }
@@ -193,8 +228,10 @@ int runCommand(const RunCommandOptions &given) {
         // One voice per job: the other ranks say only what went wrong on them.
         Logger::instance().setLevel(LogLevel::Warn);
     }
-    // Every rank uses rank 0's run id: one results folder, one history entry.
-    std::string runId = comm->rank() == 0 ? newRunId() : std::string();
+    // Every rank uses rank 0's run id (the launcher's, when it named one): one results folder,
+    // one history entry.
+    std::string runId =
+        comm->rank() == 0 ? (options.runId.empty() ? newRunId() : options.runId) : std::string();
     if (!comm->broadcast(runId, giveUpAfterStop())) {
         throw SystemError("the ranks of this job could not agree on a run id");
     }
@@ -221,7 +258,9 @@ int runCommand(const RunCommandOptions &given) {
         for (const auto &f : failures) {
             worst = std::max(worst, f.exitCode);
         }
-        if (comm->rank() == 0 && loaded && !options.dryRun) {
+        // A spec or plugin that cannot be used is not a run: no history entry, no folder.
+        if (comm->rank() == 0 && loaded && !options.dryRun && worst != kExitUsage &&
+            worst != kExitPlugin) {
             recordFailure(*loaded, runId, *comm, worst, describeFailures(failures, comm->size()));
         }
         // Rank 0 says it for the job; the others exit with the same code, silently.
@@ -235,6 +274,13 @@ int runCommand(const RunCommandOptions &given) {
         return 0;
     }
     uint64_t jobCode = static_cast<uint64_t>(runner->execute());
+    if (runner->abandonedThreads()) {
+        // A plugin thread never came back: destructors and MPI_Finalize would wait on it.
+        std::cout.flush();
+        std::cerr.flush();
+        std::fflush(nullptr);
+        std::_Exit(static_cast<int>(jobCode));
+    }
     // Leave together: Open MPI tears the whole job down (killing ranks still in MPI_Finalize,
     // or rank 0 still writing) as soon as one rank exits non-zero. So the ranks agree on the
     // job's exit code, and only rank 0 exits with it: mpiexec's status is then the job's.
@@ -244,6 +290,8 @@ int runCommand(const RunCommandOptions &given) {
     }
     return static_cast<int>(jobCode);
 }
+
+} // namespace
 
 int validateCommand(const RunCommandOptions &options) {
     auto comm = Comm::createWorld();

@@ -19,6 +19,7 @@ struct RunCommandOptions {
     bool quiet = false;
     bool stonewall = false; // --stonewall (also run.stonewall in the spec)
     int verbose = 0;        // -v count, forwarded to the ranks when launching
+    std::string runId;      // --run-id (hidden): the launcher names the job's run for its ranks
     LaunchOptions launch;   // --hosts, -n, ... (also the spec's launch section)
 };
 
@@ -30,6 +31,8 @@ int describeCommand(const std::string &name, const std::vector<std::string> &plu
 // `mlpsrun history list` / `show ID` over <resultsDir>/index.jsonl.
 int historyListCommand(const std::string &resultsDir, size_t limit);
 int historyShowCommand(const std::string &resultsDir, const std::string &id);
+// `mlpsrun clean`: removes tier folders of dead runs under each DIR (default: $TMPDIR).
+int cleanCommand(const std::vector<std::string> &dirs, bool dryRun);
 // The embedded default spec, as `mlpsrun run` without a SPEC uses it.
 const char *defaultSpecText();
 

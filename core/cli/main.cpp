@@ -55,6 +55,8 @@ void addRunOptions(CLI::App *cmd, RunCommandOptions &options, bool forRun) {
                           options.quiet,
                           "No progress line and no summary; print the path of summary.json");
         progress->excludes(quiet);
+        cmd->add_option("--run-id", options.runId, "The run id (set by the launcher for its ranks)")
+            ->group("");
         cmd->add_flag("--stonewall",
                       options.stonewall,
                       "With several ranks: stop every rank when the first one finishes (also "
@@ -159,6 +161,14 @@ int main(int argc, char **argv) {
     historyShow->add_option("--results-dir", historyDir, "The results folder (default: results)")
         ->type_name("DIR");
 
+    std::vector<std::string> cleanDirs;
+    bool cleanDryRun = false;
+    auto *clean = app.add_subcommand(
+        "clean", "Remove tier folders that runs which died left behind (found by owner records)");
+    clean->add_option("DIR", cleanDirs, "Where tier folders are (default: $TMPDIR or /tmp)")
+        ->type_name("DIR");
+    clean->add_flag("--dry-run", cleanDryRun, "Only say what would be removed");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp &e) {
@@ -201,6 +211,9 @@ int main(int argc, char **argv) {
         }
         if (*historyShow) {
             return historyShowCommand(historyDir, historyId);
+        }
+        if (*clean) {
+            return cleanCommand(cleanDirs, cleanDryRun);
         }
     } catch (const Error &e) {
         // An empty message: another rank of the job has said it already.

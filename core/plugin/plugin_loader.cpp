@@ -11,6 +11,7 @@
 #include <string_view>
 #include <utility>
 
+#include "runtime/plugin_call.hpp"
 #include "spec/option_resolver.hpp"
 #include "util/errors.hpp"
 
@@ -246,6 +247,7 @@ PluginFile loadPluginFile(const std::string &pathArg) {
     if (handle == nullptr) {
         fail(path, "cannot load: " + dlerrorText(path));
     }
+    notePluginMapping(path); // a crash at an address inside it is then blamed on it
     // The handle is never dlclosed, not even when validation fails below: the plugin's static
     // data, threads it started, thread-locals and atexit handlers may outlive any point where
     // we could prove it unused, and unmapping code that still runs crashes far from the cause.

@@ -118,14 +118,16 @@ std::vector<SearchDir> pluginSearchPath(const std::vector<std::string> &cliPaths
     // A relocated install (the prefix tree moved or unpacked elsewhere): the plugindir at the
     // same place relative to the executable as at install time. Only added when it exists and
     // is not the configured plugindir, so that messages do not list a guess.
-    if (!env.exePath.empty()) {
+    // Opt-in ($MLPS_PLUGIN_RELOCATED=1): a copied binary must not pick up whatever .so files
+    // happen to sit at that relative place.
+    const char *relocated = std::getenv("MLPS_PLUGIN_RELOCATED");
+    if (!env.exePath.empty() && relocated != nullptr && std::string(relocated) == "1") {
         const fs::path rel =
             fs::path(MLPS_INSTALL_PLUGINDIR).lexically_relative(MLPS_INSTALL_BINDIR);
         if (!rel.empty()) {
-            const std::string relocated = (exeDir / rel).lexically_normal().string();
-            if (!directoryKey(relocated).empty() &&
-                !sameDirectory(relocated, MLPS_INSTALL_PLUGINDIR)) {
-                dirs.push_back({relocated, "installed"});
+            const std::string moved = (exeDir / rel).lexically_normal().string();
+            if (!directoryKey(moved).empty() && !sameDirectory(moved, MLPS_INSTALL_PLUGINDIR)) {
+                dirs.push_back({moved, "installed"});
             }
         }
     }
@@ -174,6 +176,13 @@ void PluginRegistry::scan() {
             try {
                 const PluginFile &file = loadFile(candidate.string());
                 for (const LoadedPlugin &plugin : file.plugins) {
+                    const bool known = std::any_of(
+                        entries_.begin(), entries_.end(), [&plugin](const RegistryEntry &e) {
+                            return e.plugin.path == plugin.path && e.plugin.name() == plugin.name();
+                        });
+                    if (known) {
+                        continue; // find() loaded it already
+                    }
                     RegistryEntry entry{plugin, dir.origin, false};
                     for (const RegistryEntry &earlier : entries_) {
                         if (earlier.plugin.descriptor->kind == plugin.descriptor->kind &&
@@ -192,25 +201,67 @@ void PluginRegistry::scan() {
 }
 
 const LoadedPlugin &PluginRegistry::find(uint32_t kind, const std::string &name) {
-    scan();
+    // Only <dir>/<name>.so is loaded, directory by directory: a run loads the plugins its spec
+    // names and nothing else (no code of an unrelated .so runs). `plugins list` scans all.
     for (const RegistryEntry &entry : entries_) {
         if (!entry.shadowed && entry.plugin.descriptor->kind == kind &&
             entry.plugin.name() == name) {
             return entry.plugin;
         }
     }
-
-    std::string message = std::string("no ") + kindName(kind) + " plugin named '" + name + "'";
-    std::vector<std::string> sameKind;
-    const RegistryEntry *otherKind = nullptr;
-    for (const RegistryEntry &entry : entries_) {
-        if (entry.shadowed) {
+    std::set<std::string> seenDirs;
+    for (const SearchDir &dir : dirs_) {
+        const std::string key = directoryKey(dir.path);
+        if (key.empty() || !seenDirs.insert(key).second) {
             continue;
         }
-        if (entry.plugin.descriptor->kind == kind) {
-            sameKind.push_back(entry.plugin.name());
-        } else if (entry.plugin.name() == name && otherKind == nullptr) {
+        const fs::path candidate = fs::path(dir.path) / (name + ".so");
+        std::error_code ec;
+        if (!fs::is_regular_file(candidate, ec)) {
+            continue;
+        }
+        try {
+            const PluginFile &file = loadFile(candidate.string());
+            for (const LoadedPlugin &plugin : file.plugins) {
+                entries_.push_back({plugin, dir.origin, false});
+            }
+            for (const RegistryEntry &entry : entries_) {
+                if (entry.plugin.descriptor->kind == kind && entry.plugin.name() == name) {
+                    return entry.plugin;
+                }
+            }
+        } catch (const PluginError &e) {
+            problems_.push_back({candidate.string(), e.what()});
+        }
+    }
+    // Not found: the names of the files there are the suggestions (nothing more is loaded).
+    std::set<std::string> seenNames;
+    seenDirs.clear();
+    for (const SearchDir &dir : dirs_) {
+        const std::string key = directoryKey(dir.path);
+        if (key.empty() || !seenDirs.insert(key).second) {
+            continue;
+        }
+        std::error_code ec;
+        for (fs::directory_iterator it(dir.path, ec), end; !ec && it != end; it.increment(ec)) {
+            if (it->path().extension() == ".so") {
+                seenNames.insert(it->path().stem().string());
+            }
+        }
+    }
+    return notFound(kind, name, seenNames);
+}
+
+const LoadedPlugin &PluginRegistry::notFound(uint32_t kind,
+                                             const std::string &name,
+                                             const std::set<std::string> &fileNames) {
+    std::string message = std::string("no ") + kindName(kind) + " plugin named '" + name + "'";
+    std::vector<std::string> sameKind(fileNames.begin(), fileNames.end());
+    const RegistryEntry *otherKind = nullptr;
+    for (const RegistryEntry &entry : entries_) {
+        if (entry.plugin.descriptor->kind != kind && entry.plugin.name() == name) {
             otherKind = &entry;
+            break;
         }
     }
     if (otherKind != nullptr) {
@@ -228,12 +279,11 @@ const LoadedPlugin &PluginRegistry::find(uint32_t kind, const std::string &name)
         }
     }
     if (sameKind.empty()) {
-        message += std::string("; no ") + kindName(kind) +
-                   " plugin was found at all: build the plugins (ninja -C BUILD) or point "
-                   "MLPS_PLUGIN_PATH or --plugin-path at the folder that holds them";
+        message += "; no plugin file was found at all: build the plugins (ninja -C BUILD) or "
+                   "point MLPS_PLUGIN_PATH or --plugin-path at the folder that holds them";
     } else {
         std::sort(sameKind.begin(), sameKind.end());
-        message += std::string("; available ") + kindName(kind) + " plugins: ";
+        message += "; plugin files there: ";
         for (size_t i = 0; i < sameKind.size(); ++i) {
             message += (i > 0 ? ", " : "") + sameKind[i];
         }

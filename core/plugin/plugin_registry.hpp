@@ -5,6 +5,7 @@
 #pragma once
 
 #include <deque>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,8 +51,9 @@ class PluginRegistry {
     // Loads every *.so in every directory (non-recursive, sorted by name). Files that fail to
     // load are recorded as problems, not thrown.
     void scan();
-    // The winning plugin of that kind and name. Throws PluginError that says where it looked,
-    // which files failed to load, and "did you mean" when a name is close.
+    // The winning plugin of that kind and name, loading only <dir>/<name>.so files. Throws
+    // PluginError that says where it looked, which files failed to load, and "did you mean"
+    // (from the plugin files' names) when a name is close.
     const LoadedPlugin &find(uint32_t kind, const std::string &name);
     // A spec may name a file instead of a plugin name ("./acme.so"): load it (kind checked).
     const LoadedPlugin &loadExplicit(uint32_t kind, const std::string &path);
@@ -59,14 +61,16 @@ class PluginRegistry {
     const LoadedPlugin &resolve(uint32_t kind, const std::string &nameOrPath);
 
     const std::vector<SearchDir> &dirs() const { return dirs_; }
-    const std::vector<RegistryEntry> &entries() const { return entries_; }
+    const std::deque<RegistryEntry> &entries() const { return entries_; }
     const std::vector<LoadProblem> &problems() const { return problems_; }
 
   private:
     const PluginFile &loadFile(const std::string &path);
+    [[noreturn]] const LoadedPlugin &
+    notFound(uint32_t kind, const std::string &name, const std::set<std::string> &fileNames);
 
     std::vector<SearchDir> dirs_;
-    std::vector<RegistryEntry> entries_;
+    std::deque<RegistryEntry> entries_; // a deque: find() appends while callers hold references
     std::vector<LoadProblem> problems_;
     std::deque<PluginFile> files_;      // keeps handles; a deque so references stay valid
     std::deque<LoadedPlugin> explicit_; // loaded by loadExplicit, outside the search path

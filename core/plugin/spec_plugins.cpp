@@ -8,14 +8,12 @@ namespace mlps::core {
 
 namespace {
 
-std::string pluginReference(const std::string &plugin, const std::string &specSource) {
-    const bool isPath = plugin.find('/') != std::string::npos || plugin.ends_with(".so");
-    // An embedded spec ("<default spec>") has no folder to be relative to.
-    if (!isPath || std::filesystem::path(plugin).is_absolute() || specSource.empty() ||
-        specSource[0] == '<') {
-        return plugin;
+// A plugin_file relative to the spec's folder; an embedded spec ("<default spec>") has none.
+std::string pluginFilePath(const std::string &file, const std::string &specSource) {
+    if (std::filesystem::path(file).is_absolute() || specSource.empty() || specSource[0] == '<') {
+        return file;
     }
-    return (std::filesystem::path(specSource).parent_path() / plugin).lexically_normal().string();
+    return (std::filesystem::path(specSource).parent_path() / file).lexically_normal().string();
 }
 
 } // namespace
@@ -25,9 +23,18 @@ const LoadedPlugin &resolveSpecPlugin(PluginRegistry &registry,
                                       const PluginUse &use,
                                       const std::string &specSource) {
     try {
-        return registry.resolve(kind, pluginReference(use.plugin, specSource));
+        if (use.fromFile) {
+            return registry.loadExplicit(kind, pluginFilePath(use.plugin, specSource));
+        }
+        return registry.find(kind, use.plugin);
     } catch (const PluginNotFoundError &e) {
         throw ConfigError(use.pluginAt.str() + ": " + use.keyPath + ".plugin: " + e.what());
+    } catch (const PluginError &e) {
+        if (use.fromFile) {
+            throw ConfigError(use.pluginAt.str() + ": " + use.keyPath +
+                              ".plugin_file: " + e.what());
+        }
+        throw;
     }
 }
 

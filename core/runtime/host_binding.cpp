@@ -5,6 +5,7 @@
 
 #include "results/metrics_json.hpp"
 #include "runtime/run_context.hpp"
+#include "runtime/tier_guard.hpp"
 #include "util/log.hpp"
 
 namespace mlps::core {
@@ -15,16 +16,19 @@ HostBinding &self(void *ctx) {
     return *static_cast<HostBinding *>(ctx);
 }
 
-void hostLog(void *ctx, int32_t level, const char *message) {
+void hostLog(void *ctx, int32_t level, const char *message) noexcept {
     const auto lvl = static_cast<LogLevel>(level < 0 ? 0 : (level > 3 ? 3 : level));
-    Logger::instance().log(lvl, self(ctx).label(), message != nullptr ? message : "");
+    try {
+        Logger::instance().log(lvl, self(ctx).label(), message != nullptr ? message : "");
+    } catch (...) { // a log line lost to low memory must not take the plugin down
+    }
 }
 
-uint64_t hostNow(void * /*ctx*/) {
+uint64_t hostNow(void * /*ctx*/) noexcept {
     return monotonicNs();
 }
 
-mlps_status hostRunInfo(void *ctx, mlps_run_info *out) {
+mlps_status hostRunInfo(void *ctx, mlps_run_info *out) noexcept {
     if (out == nullptr) {
         return MLPS_E_INVALID;
     }
@@ -47,24 +51,32 @@ mlps_status hostRunInfo(void *ctx, mlps_run_info *out) {
     return MLPS_OK;
 }
 
-mlps_status hostBarrier(void *ctx) {
-    self(ctx).run().comm.barrier();
-    return MLPS_OK;
+mlps_status hostBarrier(void *ctx) noexcept {
+    try {
+        self(ctx).run().comm.barrier();
+        return MLPS_OK;
+    } catch (...) {
+        return MLPS_E_GENERIC;
+    }
 }
 
-mlps_status hostAllreduce(void *ctx, uint64_t *values, uint32_t n, int32_t op) {
+mlps_status hostAllreduce(void *ctx, uint64_t *values, uint32_t n, int32_t op) noexcept {
     if (values == nullptr && n != 0) {
         return MLPS_E_INVALID;
     }
     if (op != MLPS_REDUCE_SUM && op != MLPS_REDUCE_MIN && op != MLPS_REDUCE_MAX) {
         return MLPS_E_INVALID;
     }
-    self(ctx).run().comm.allreduceU64(values, n, op);
-    return MLPS_OK;
+    try {
+        self(ctx).run().comm.allreduceU64(values, n, op);
+        return MLPS_OK;
+    } catch (...) {
+        return MLPS_E_GENERIC;
+    }
 }
 
 mlps_status hostMetricRegister(
-    void *ctx, const char *name, int32_t kind, const char *unit, mlps_metric_id *id) {
+    void *ctx, const char *name, int32_t kind, const char *unit, mlps_metric_id *id) noexcept {
     if (name == nullptr || id == nullptr ||
         (kind != MLPS_METRIC_HISTOGRAM && kind != MLPS_METRIC_COUNTER)) {
         return MLPS_E_INVALID;
@@ -76,41 +88,50 @@ mlps_status hostMetricRegister(
     } catch (const std::exception &e) {
         Logger::instance().log(LogLevel::Error, self(ctx).label(), e.what());
         return MLPS_E_INVALID;
+    } catch (...) {
+        return MLPS_E_INVALID;
     }
 }
 
-void hostMetricRecord(void *ctx, mlps_metric_id id, uint64_t value) {
+void hostMetricRecord(void *ctx, mlps_metric_id id, uint64_t value) noexcept {
     self(ctx).run().metrics.record(id, value);
 }
 
-mlps_status hostMetricRead(void *ctx, mlps_metric_id id, mlps_metric_summary *out) {
-    RunContext &run = self(ctx).run();
-    const auto infos = run.metrics.list();
-    if (out == nullptr || id >= infos.size()) {
-        return MLPS_E_INVALID;
+mlps_status hostMetricRead(void *ctx, mlps_metric_id id, mlps_metric_summary *out) noexcept {
+    try {
+        RunContext &run = self(ctx).run();
+        const auto infos = run.metrics.list();
+        if (out == nullptr || id >= infos.size()) {
+            return MLPS_E_INVALID;
+        }
+        if (const MetricsSnapshot *merged = run.finalMetrics()) {
+            fillMetricSummary(merged->values.at(id), infos[id].kind, run.timedSeconds(), out);
+        } else { // mid-run: a snapshot of the moment
+            const MetricsSnapshot now = run.reportMetrics();
+            fillMetricSummary(now.values.at(id), infos[id].kind, run.timedSeconds(), out);
+        }
+        return MLPS_OK;
+    } catch (...) {
+        return MLPS_E_NO_MEMORY;
     }
-    if (const MetricsSnapshot *merged = run.finalMetrics()) {
-        fillMetricSummary(merged->values.at(id), infos[id].kind, run.timedSeconds(), out);
-    } else { // mid-run: a snapshot of the moment
-        const MetricsSnapshot now = run.reportMetrics();
-        fillMetricSummary(now.values.at(id), infos[id].kind, run.timedSeconds(), out);
-    }
-    return MLPS_OK;
 }
 
-int32_t hostShouldStop(void *ctx) {
+int32_t hostShouldStop(void *ctx) noexcept {
     return self(ctx).run().shouldStop() ? 1 : 0;
 }
 
-void hostProgress(void *ctx, uint64_t done, uint64_t total, const char *text) {
-    self(ctx).run().setProgress(done, total, text);
+void hostProgress(void *ctx, uint64_t done, uint64_t total, const char *text) noexcept {
+    try {
+        self(ctx).run().setProgress(done, total, text);
+    } catch (...) { // the progress text is a nicety
+    }
 }
 
-uint32_t hostTierCount(void *ctx) {
+uint32_t hostTierCount(void *ctx) noexcept {
     return static_cast<uint32_t>(self(ctx).run().tiers.size());
 }
 
-mlps_status hostTierGet(void *ctx, uint32_t index, mlps_tier_ref *out) {
+mlps_status hostTierGet(void *ctx, uint32_t index, mlps_tier_ref *out) noexcept {
     RunContext &run = self(ctx).run();
     if (out == nullptr || index >= run.tiers.size() || run.tiers[index].self == nullptr) {
         return MLPS_E_INVALID;
@@ -121,15 +142,16 @@ mlps_status hostTierGet(void *ctx, uint32_t index, mlps_tier_ref *out) {
     ref.index = index;
     ref.name = tier.spec.name.c_str();
     ref.plugin = tier.plugin->descriptor->name;
-    ref.self = tier.self;
-    ref.ops = tier.plugin->tierOps();
+    // Through the guard: every op gets its deadline (tier_guard.hpp).
+    ref.self = tier.guard->self();
+    ref.ops = TierGuard::ops();
     const size_t n = out->struct_size < sizeof ref ? out->struct_size : sizeof ref;
     std::memcpy(out, &ref, n);
     out->struct_size = static_cast<uint32_t>(n);
     return MLPS_OK;
 }
 
-mlps_status hostTierSpec(void *ctx, uint32_t index, mlps_tier_spec *out) {
+mlps_status hostTierSpec(void *ctx, uint32_t index, mlps_tier_spec *out) noexcept {
     RunContext &run = self(ctx).run();
     if (out == nullptr || index >= run.tiers.size()) {
         return MLPS_E_INVALID;
@@ -169,7 +191,7 @@ uint64_t tierAlignment(const TierInstance &tier) {
     return info.alignment > kDefaultAlignment ? info.alignment : kDefaultAlignment;
 }
 
-mlps_status hostBufferAlloc(void *ctx, uint32_t index, uint64_t size, void **buf) {
+mlps_status hostBufferAlloc(void *ctx, uint32_t index, uint64_t size, void **buf) noexcept {
     RunContext &run = self(ctx).run();
     if (buf == nullptr || index >= run.tiers.size()) {
         return MLPS_E_INVALID;
@@ -189,7 +211,7 @@ mlps_status hostBufferAlloc(void *ctx, uint32_t index, uint64_t size, void **buf
     return *buf != nullptr ? MLPS_OK : MLPS_E_NO_MEMORY;
 }
 
-void hostBufferFree(void *ctx, uint32_t index, void *buf, uint64_t size) {
+void hostBufferFree(void *ctx, uint32_t index, void *buf, uint64_t size) noexcept {
     RunContext &run = self(ctx).run();
     if (buf == nullptr || index >= run.tiers.size()) {
         return;
@@ -202,7 +224,7 @@ void hostBufferFree(void *ctx, uint32_t index, void *buf, uint64_t size) {
     }
 }
 
-uint32_t hostBufferMemory(void *ctx, uint32_t index) {
+uint32_t hostBufferMemory(void *ctx, uint32_t index) noexcept {
     RunContext &run = self(ctx).run();
     if (index >= run.tiers.size() || !tierAllocates(run.tiers[index])) {
         return MLPS_MEMORY_HOST;

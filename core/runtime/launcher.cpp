@@ -99,6 +99,22 @@ std::vector<std::string> remoteShell(const LaunchOptions &options) {
 
 } // namespace
 
+void checkHostName(const std::string &host) {
+    // user@host or host: letters, digits, '.', '-', '_'; never a leading '-' (an ssh option).
+    const size_t at = host.find('@');
+    const std::string name = at == std::string::npos ? host : host.substr(at + 1);
+    const auto plain = [](const std::string &text) {
+        return !text.empty() && text[0] != '-' && text[0] != '.' &&
+               text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "0123456789.-_") == std::string::npos;
+    };
+    if (!plain(name) || (at != std::string::npos && !plain(host.substr(0, at)))) {
+        throw ConfigError("host '" + host +
+                          "' is not a host name (letters, digits, '.', '-', '_', optionally "
+                          "user@ before it; not starting with '-')");
+    }
+}
+
 std::string shellCommand(const std::vector<std::string> &argv) {
     std::string out;
     for (const auto &arg : argv) {
@@ -267,18 +283,24 @@ void preflightHosts(const LaunchOptions &options,
                     const std::string &mlpsrun,
                     const std::vector<std::string> &pluginFiles) {
     const auto shell = remoteShell(options);
-    std::string script = "test -x '" + mlpsrun + "' || echo 'MISSING " + mlpsrun + "'; test -x '" +
-                         mlpsrun + "' && { '" + mlpsrun +
-                         "' --version >/dev/null 2>&1 || echo 'BROKEN " + mlpsrun + "'; }; ";
-    for (const auto &file : pluginFiles) {
-        script += "test -r '" + file + "' || echo 'MISSING " + file + "'; ";
-    }
-    script += "echo MLPS-PREFLIGHT-OK";
+    // ssh hands the remote shell one string. The script is fixed text; the paths reach it as
+    // positional parameters, each quoted by shellCommand, so a quote or `$(...)` in a path is
+    // data, never code.
+    const std::string check =
+        "m=$1; shift; test -x \"$m\" || echo \"MISSING $m\"; "
+        "test -x \"$m\" && { \"$m\" --version >/dev/null 2>&1 || echo \"BROKEN $m\"; }; "
+        "for f in \"$@\"; do test -r \"$f\" || echo \"MISSING $f\"; done; "
+        "echo MLPS-PREFLIGHT-OK";
+    std::vector<std::string> remote{"sh", "-c", check, "mlps-preflight", mlpsrun};
+    remote.insert(remote.end(), pluginFiles.begin(), pluginFiles.end());
+    const std::string script = shellCommand(remote);
     for (const auto &host : launchHosts(options)) {
         if (isLocalHost(host)) {
             continue;
         }
+        checkHostName(host);
         std::vector<std::string> argv = shell;
+        argv.push_back("--"); // a host is never an option of ssh
         argv.push_back(host);
         argv.push_back(script);
         logInfo("checking host " + host + " (" + shellCommand(shell) + ")");

@@ -47,6 +47,8 @@ void preflightHosts(const LaunchOptions &options,
                     const std::string &mlpsrun,
                     const std::vector<std::string> &pluginFiles);
 
+// Throws ConfigError unless `host` is a plain host name (what ssh and mpiexec may be given).
+void checkHostName(const std::string &host);
 // One shell word per argument, quoted where needed: what gets printed.
 std::string shellCommand(const std::vector<std::string> &argv);
 

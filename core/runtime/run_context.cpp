@@ -1,8 +1,16 @@
 #include "runtime/run_context.hpp"
 
 #include "runtime/host_binding.hpp"
+#include "runtime/run_beacon.hpp"
+#include "runtime/tier_guard.hpp"
+#include "util/log.hpp"
 
 namespace mlps::core {
+
+TierInstance::TierInstance() = default;
+TierInstance::TierInstance(TierInstance &&) noexcept = default;
+TierInstance &TierInstance::operator=(TierInstance &&) noexcept = default;
+TierInstance::~TierInstance() = default;
 
 RunContext::RunContext(const RunSpec &runSpec, Comm &world, std::string id)
     : spec(runSpec), comm(world), runId(std::move(id)) {}
@@ -40,6 +48,37 @@ void RunContext::setProgress(uint64_t done, uint64_t total, const char *text) {
 RunContext::Progress RunContext::progress() const {
     std::lock_guard lock(progressMutex_);
     return progress_;
+}
+
+void RunContext::reportFailure(const std::string &message) {
+    {
+        std::lock_guard lock(failuresMutex_);
+        for (const auto &known : failures_) {
+            if (known == message) {
+                return;
+            }
+        }
+        failures_.push_back(message);
+    }
+    logError(message);
+    abort();
+}
+
+void RunContext::reportOverdue(const std::string &message) {
+    RunBeacon &beacon = runBeacon();
+    if (beacon.overdue[0] == '\0') {
+        beaconCopy(beacon.overdue, message.c_str());
+    }
+    reportFailure(message);
+}
+
+void RunContext::logWarning(const std::string &message) {
+    logWarn(message);
+}
+
+std::vector<std::string> RunContext::failures() const {
+    std::lock_guard lock(failuresMutex_);
+    return failures_;
 }
 
 } // namespace mlps::core

@@ -23,13 +23,22 @@
 namespace mlps::core {
 
 class HostBinding;
+class TierGuard;
 
-// A tier of the spec with its plugin and options; `self` is set once created.
+// A tier of the spec with its plugin and options; `self` is set once created. Benchmarks reach
+// it through `guard` (deadlines on every op), never directly.
 struct TierInstance {
+    TierInstance();
+    TierInstance(TierInstance &&) noexcept;
+    TierInstance &operator=(TierInstance &&) noexcept;
+    ~TierInstance();
+
     TierSpec spec;
     const LoadedPlugin *plugin = nullptr;
     ResolvedOptions options;
     std::unique_ptr<HostBinding> host;
+    std::unique_ptr<TierGuard> guard;
+    std::string label; // "tier fast (dram)": log prefixes and crash records
     void *self = nullptr;
 };
 
@@ -57,6 +66,15 @@ class RunContext {
     }
     // A failure elsewhere (another rank, the core) asks everyone to stop.
     void abort() noexcept { abort_.store(true, std::memory_order_relaxed); }
+
+    uint64_t opTimeoutNs() const noexcept { return spec.run.opTimeoutNs; }
+    // A failure found while the run goes on (a tier bug, an op past its deadline): logged, kept
+    // for the summary, and the run stops. Thread-safe.
+    void reportFailure(const std::string &message);
+    // An op past its deadline: reportFailure, and the supervisor learns it too.
+    void reportOverdue(const std::string &message);
+    void logWarning(const std::string &message);
+    std::vector<std::string> failures() const;
 
     uint64_t timedStartNs() const noexcept { return timedStartNs_.load(); }
     uint64_t timedEndNs() const noexcept { return timedEndNs_.load(); }
@@ -87,6 +105,8 @@ class RunContext {
     std::optional<MetricsSnapshot> final_;
     mutable std::mutex progressMutex_;
     Progress progress_;
+    mutable std::mutex failuresMutex_;
+    std::vector<std::string> failures_;
 };
 
 } // namespace mlps::core

@@ -1,6 +1,8 @@
 #include "runtime/run_summary.hpp"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 
@@ -11,15 +13,24 @@ namespace mlps::core {
 
 void writeJsonFile(const std::string &path, const nlohmann::json &summary) {
     const std::string tmp = path + ".tmp";
+    bool written = false;
     {
         std::ofstream out(tmp);
         out << summary.dump(2) << '\n';
-        if (!out) {
-            throw SystemError("cannot write " + tmp);
-        }
+        out.flush();
+        written = static_cast<bool>(out);
+    }
+    // A half-written file is worse than none: a full or failing file system leaves nothing.
+    if (!written) {
+        const int e = errno;
+        std::remove(tmp.c_str());
+        throw SystemError("cannot write " + tmp +
+                          (e != 0 ? std::string(": ") + std::strerror(e) : ""));
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        throw SystemError("cannot rename " + tmp + " to " + path);
+        const int e = errno;
+        std::remove(tmp.c_str());
+        throw SystemError("cannot rename " + tmp + " to " + path + ": " + std::strerror(e));
     }
 }
 

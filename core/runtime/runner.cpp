@@ -2,26 +2,36 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <random>
+#include <thread>
 #include <unistd.h>
 
 #include "build_config.hpp"
 #include "plugin/spec_plugins.hpp"
 #include "results/metrics_json.hpp"
 #include "results/run_index.hpp"
+#include "results/run_record.hpp"
+#include "runtime/crash_handler.hpp"
 #include "runtime/host_binding.hpp"
 #include "runtime/mpi_control.hpp"
 #include "runtime/mpi_merge.hpp"
+#include "runtime/plugin_call.hpp"
+#include "runtime/plugin_validate.hpp"
+#include "runtime/run_beacon.hpp"
 #include "runtime/run_summary.hpp"
 #include "runtime/sampler.hpp"
 #include "runtime/signals.hpp"
+#include "runtime/tier_guard.hpp"
 #include "spec/units.hpp"
 #include "util/errors.hpp"
 #include "util/log.hpp"
+#include "util/owner_record.hpp"
 #include "util/sys_info.hpp"
 
 namespace fs = std::filesystem;
@@ -89,6 +99,15 @@ Runner::~Runner() {
 
 namespace {
 
+// Counters whose non-zero sum fails the run (documented in host_api.h): I/O errors, and data
+// that came back different from what was written.
+bool isErrorCounter(const std::string &name) {
+    return name == "errors" || name.ends_with(".errors");
+}
+bool isIntegrityCounter(const std::string &name) {
+    return name == "mismatched_bytes" || name.ends_with(".mismatched_bytes");
+}
+
 std::string describeFailure(const mlps_error &err, mlps_status status) {
     std::string text = err.message[0] != '\0' ? err.message : "failed";
     if (err.sys_errno != 0 && std::strstr(err.message, std::strerror(err.sys_errno)) == nullptr) {
@@ -129,10 +148,25 @@ void Runner::resolve() {
         context_.tiers.push_back(std::move(tier));
     }
     for (auto &tier : context_.tiers) {
-        tier.host = std::make_unique<HostBinding>(
-            context_, "tier " + tier.spec.name + " (" + tier.plugin->name() + ")");
+        tier.label = "tier " + tier.spec.name + " (" + tier.plugin->name() + ")";
+        tier.host = std::make_unique<HostBinding>(context_, tier.label);
+        tier.guard = std::make_unique<TierGuard>(context_, tier, tier.label);
     }
     benchmarkHost_ = std::make_unique<HostBinding>(context_, benchmark_->name());
+    validatePluginOptions();
+}
+
+// The plugins' own checks, after the schema's (resolve); the benchmark last, so that it can
+// rely on its tiers' options being sound.
+void Runner::validatePluginOptions() {
+    for (auto &tier : context_.tiers) {
+        runPluginValidate(*tier.plugin, tier.host->api(), tier.options, tier.spec, tier.label);
+    }
+    runPluginValidate(*benchmark_,
+                      benchmarkHost_->api(),
+                      benchmarkOptions_,
+                      spec_.benchmark,
+                      "benchmark '" + benchmark_->name() + "'");
 }
 
 std::vector<std::string> Runner::pluginFiles() const {
@@ -162,6 +196,7 @@ std::string Runner::benchmarkPlan() {
                             static_cast<std::string *>(ctx)->append(data, len);
                         }};
     mlps_error err{};
+    PluginCallScope scope(benchmark_->name().c_str(), "plan");
     const mlps_status st =
         ops->plan(benchmarkHost_->api(), benchmarkOptions_.config(), &sink, &err);
     if (st < 0) {
@@ -195,13 +230,51 @@ void Runner::printPlan(std::ostream &out) {
     if (!plan.empty()) {
         nlohmann::json parsed = nlohmann::json::parse(plan, nullptr, false);
         out << "  benchmark plan:\n" << (parsed.is_discarded() ? plan : parsed.dump(4)) << "\n";
+        // A plan that says it cannot fit is not a plan to run (exit 2).
+        const auto fits = parsed.is_object() ? parsed.find("fits_capacity") : parsed.end();
+        if (parsed.is_object() && fits != parsed.end() && fits->is_boolean() &&
+            !fits->get<bool>()) {
+            throw ConfigError(spec_.sourceName + ": benchmark '" + benchmark_->name() +
+                              "': the plan does not fit the tiers' capacity (fits_capacity: "
+                              "false above)");
+        }
+    }
+}
+
+// Tier folders that runs which died left in the directories this run's tiers use (their PATH
+// options) go before this run adds its own; live runs', kept ones and anything without an
+// owner record stay (util/owner_record.hpp).
+void Runner::removeDeadRunLeftovers() {
+    for (auto &tier : context_.tiers) {
+        const mlps_config *config = tier.options.config();
+        for (uint32_t i = 0; i < config->n_values; ++i) {
+            const mlps_option_value &value = config->values[i];
+            if (value.type != MLPS_OPT_PATH || value.is_set == 0 || value.v.s == nullptr) {
+                continue;
+            }
+            for (const TierFolder &folder : findTierFolders(value.v.s)) {
+                if (folder.state != OwnerState::Dead || folder.owner.keep) {
+                    continue;
+                }
+                const std::string problem = removeDeadFolder(folder);
+                if (problem.empty()) {
+                    logInfo("removed " + folder.path + " (" + formatBytes(double(folder.bytes)) +
+                            ") left by run " + folder.owner.runId + " (pid " +
+                            std::to_string(folder.owner.pid) + ", no longer running)");
+                } else {
+                    logWarn("a dead run's folder " + folder.path + " stays: " + problem);
+                }
+            }
+        }
     }
 }
 
 void Runner::createTiers() {
+    removeDeadRunLeftovers();
     for (auto &tier : context_.tiers) {
         mlps_error err{};
         void *self = nullptr;
+        PluginCallScope scope(tier.label.c_str(), "create");
         const mlps_status st =
             tier.plugin->descriptor->create(tier.host->api(), tier.options.config(), &self, &err);
         if (st < 0 || self == nullptr) {
@@ -218,6 +291,7 @@ void Runner::createTiers() {
 
 void Runner::createBenchmark() {
     mlps_error err{};
+    PluginCallScope scope(benchmark_->name().c_str(), "create");
     const mlps_status st = benchmark_->descriptor->create(
         benchmarkHost_->api(), benchmarkOptions_.config(), &benchmarkSelf_, &err);
     if (st < 0 || benchmarkSelf_ == nullptr) {
@@ -231,17 +305,71 @@ void Runner::createBenchmark() {
     }
 }
 
-void Runner::destroyAll() noexcept {
+void Runner::destroyBenchmark() noexcept {
     if (benchmarkSelf_ != nullptr) {
+        PluginCallScope scope(benchmark_->name().c_str(), "destroy");
         benchmark_->descriptor->destroy(benchmarkSelf_);
         benchmarkSelf_ = nullptr;
     }
+}
+
+void Runner::destroyAll() noexcept {
+    destroyBenchmark();
     // Reverse order: a slower tier may hold data a faster one's teardown still writes to.
     for (auto it = context_.tiers.rbegin(); it != context_.tiers.rend(); ++it) {
-        if (it->self != nullptr) {
-            it->plugin->descriptor->destroy(it->self);
-            it->self = nullptr;
+        if (it->self == nullptr) {
+            continue;
         }
+        if (it->guard && it->guard->stuckOps() != 0) {
+            destroyStuckTier(*it);
+        } else {
+            PluginCallScope scope(it->label.c_str(), "destroy");
+            it->plugin->descriptor->destroy(it->self);
+        }
+        it->self = nullptr;
+    }
+}
+
+// A tier with ops that never completed may block in destroy (it waits for them). It gets a
+// bounded time on a thread of its own; past that the thread is left behind (the process then
+// ends without running destructors, see abandonedThreads()) and the core removes the tier's
+// folder itself when its owner record says this process made it.
+void Runner::destroyStuckTier(TierInstance &tier) noexcept {
+    constexpr auto kDestroyGrace = std::chrono::seconds(5);
+    std::string location;
+    mlps_tier_info info{};
+    info.struct_size = sizeof info;
+    if (tier.plugin->tierOps()->info(tier.self, &info) == MLPS_OK) {
+        location.assign(info.location, strnlen(info.location, sizeof info.location));
+    }
+    try {
+        auto done = std::make_shared<std::promise<void>>();
+        std::future<void> finished = done->get_future();
+        std::thread([plugin = tier.plugin, self = tier.self, label = tier.label, done] {
+            PluginCallScope scope(label.c_str(), "destroy");
+            plugin->descriptor->destroy(self);
+            done->set_value();
+        }).detach();
+        if (finished.wait_for(kDestroyGrace) == std::future_status::ready) {
+            return;
+        }
+    } catch (const std::exception &e) {
+        logError(tier.label + ": cannot tear down on a thread: " + e.what());
+    }
+    abandonedThreads_ = true;
+    const auto owner = readOwnerRecord(location);
+    if (owner && ownedByThisProcess(*owner) && !owner->keep) {
+        std::error_code ec;
+        fs::remove_all(location, ec);
+        logError(tier.label +
+                 " did not finish tearing down (ops never completed); the core "
+                 "removed its folder " +
+                 location + (ec ? " but: " + ec.message() : std::string()));
+    } else {
+        logError(tier.label +
+                 " did not finish tearing down (ops never completed); its data "
+                 "may be left at " +
+                 location + " (see `mlpsrun clean`)");
     }
 }
 
@@ -296,6 +424,8 @@ void Runner::runPhases(Outcome &outcome) {
     auto step = [&](uint32_t phase, const char *what) {
         return guarded([&] {
             mlps_error err{};
+            PluginCallScope scope(benchmark_->name().c_str(),
+                                  phase == MLPS_PHASE_PREPARE ? "prepare" : "run");
             const mlps_status st =
                 phase == MLPS_PHASE_PREPARE
                     ? (ops->prepare != nullptr ? ops->prepare(benchmarkSelf_, &err) : MLPS_OK)
@@ -314,6 +444,7 @@ void Runner::runPhases(Outcome &outcome) {
     }
     code = kExitOk;
     message.clear();
+    publishDeadline(run.warmupNs);
     if (run.warmupNs != 0 && !context_.shouldStop()) {
         logInfo("warmup for " + formatDurationNs(double(run.warmupNs)));
         context_.enterPhase(MLPS_PHASE_WARMUP, run.warmupNs);
@@ -421,6 +552,7 @@ std::string Runner::runReport(Outcome &outcome) {
                             static_cast<std::string *>(ctx)->append(data, len);
                         }};
     mlps_error err{};
+    PluginCallScope scope(benchmark_->name().c_str(), "report");
     const mlps_status st = benchmark_->benchmarkOps()->report(benchmarkSelf_, &sink, &err);
     if (st < 0) {
         outcome.fail("report failed: " + describeFailure(err, st), kExitRunFailed);
@@ -512,6 +644,15 @@ int Runner::execute() {
             context_.resultsDir +
             (root ? std::string("/run.log") : "/run.rank" + std::to_string(comm.rank()) + ".log"));
     }
+    if (!ec) {
+        setCrashLog(
+            context_.resultsDir +
+            (root ? std::string("/run.log") : "/run.rank" + std::to_string(comm.rank()) + ".log"));
+        RunBeacon &beacon = runBeacon();
+        beaconCopy(beacon.resultsDir, fs::absolute(context_.resultsDir).c_str());
+        beacon.opTimeoutNs.store(spec_.run.opTimeoutNs);
+        saveRunState(outcome);
+    }
     if (root && !ec) {
         std::ofstream resolved(context_.resultsDir + "/spec.resolved.yaml");
         YAML::Emitter emitter;
@@ -524,6 +665,9 @@ int Runner::execute() {
     if (setupCode == kExitOk) {
         std::tie(setupCode, setupMessage) = guarded([&] {
             createTiers();
+            if (!ec) {
+                saveRunState(outcome); // now with the tier folders to remove after a crash
+            }
             createBenchmark();
         });
         if (setupCode != kExitOk) {
@@ -558,6 +702,10 @@ int Runner::execute() {
             outcome.fail(e.what(), kExitRunFailed);
             context_.abort();
         }
+    }
+    // Failures found while the run went on: ops past their deadline, tier bugs.
+    for (const auto &failure : context_.failures()) {
+        outcome.fail(failure, kExitRunFailed);
     }
     if (stopSignalled() && !outcome.missingRanks.empty()) {
         // mpiexec's SIGTERM after a rank died: the job failed, nobody interrupted it.
@@ -618,10 +766,7 @@ int Runner::execute() {
     }
     // The benchmark goes first: its teardown may still delete objects from the tiers, and the
     // tiers' figures should show what is left after it.
-    if (benchmarkSelf_ != nullptr) {
-        benchmark_->descriptor->destroy(benchmarkSelf_);
-        benchmarkSelf_ = nullptr;
-    }
+    destroyBenchmark();
     outcome.tiers = tierEntries();
     destroyAll();
 
@@ -630,11 +775,17 @@ int Runner::execute() {
     const auto infos = context_.metrics.list();
     const MetricsSnapshot checked = context_.reportMetrics();
     for (const auto &info : infos) {
-        if (info.kind == MetricKind::Counter &&
-            (info.name == "errors" || info.name.ends_with(".errors")) &&
-            checked.values.at(info.id).sum > 0) {
-            outcome.fail(std::to_string(checked.values[info.id].sum) + " I/O error(s) (" +
-                             info.name + "); see run.log",
+        if (info.kind != MetricKind::Counter || checked.values.at(info.id).sum == 0) {
+            continue;
+        }
+        const uint64_t sum = checked.values[info.id].sum;
+        if (isErrorCounter(info.name)) {
+            outcome.fail(std::to_string(sum) + " I/O error(s) (" + info.name + "); see run.log",
+                         kExitRunFailed);
+        } else if (isIntegrityCounter(info.name)) {
+            outcome.fail("data verification failed: " + std::to_string(sum) + " " + info.unit +
+                             " read back differ from what was written (" + info.name +
+                             "): the storage returned wrong data",
                          kExitRunFailed);
         }
     }
@@ -653,18 +804,86 @@ int Runner::execute() {
 
     int exitCode = outcome.exitCode;
     if (root) {
-        const nlohmann::json summary = buildSummary(outcome, root ? final : local);
-        writeJsonFile(context_.resultsDir + "/summary.json", summary);
-        recordInIndex(summary);
-        if (!options_.quiet) {
-            printHumanSummary(summary, std::cout);
-        } else {
-            std::cout << context_.resultsDir << "/summary.json\n";
-        }
-        std::cout.flush();
+        exitCode = writeResults(outcome, final);
     }
+    runBeacon().resultsWritten.store(1);
+    std::error_code ignored;
+    fs::remove(context_.resultsDir + "/" + kRunStateFile, ignored);
+    setCrashLog("");
     Logger::instance().closeFile();
     return exitCode;
+}
+
+// summary.json, the history entry and the human summary. A results file system that fails
+// (full, read-only, gone) costs the files, not the results: they go to stdout, exit 4.
+int Runner::writeResults(Outcome &outcome, const MetricsSnapshot &final) {
+    nlohmann::json summary = buildSummary(outcome, final);
+    const std::string path = context_.resultsDir + "/summary.json";
+    try {
+        writeJsonFile(path, summary);
+    } catch (const std::exception &e) {
+        logError(std::string("results not written: ") + e.what() +
+                 "; the summary follows on stdout");
+        summary["status"] = outcome.status == "ok" ? "failed" : outcome.status;
+        summary["errors"].push_back(std::string("results not written: ") + e.what());
+        summary["exit_code"] = kExitSystem;
+        std::cout << summary.dump(2) << std::endl;
+        return kExitSystem;
+    }
+    recordInIndex(summary);
+    if (!options_.quiet) {
+        printHumanSummary(summary, std::cout);
+    } else {
+        std::cout << path << "\n";
+    }
+    std::cout.flush();
+    return outcome.exitCode;
+}
+
+// What the supervisor needs to finish this run's record if the run cannot (run_record.hpp).
+void Runner::saveRunState(const Outcome &outcome) {
+    nlohmann::json tiers = nlohmann::json::array();
+    for (const auto &tier : context_.tiers) {
+        nlohmann::json entry = {{"name", tier.spec.name}, {"plugin", tier.plugin->name()}};
+        if (tier.self != nullptr) {
+            mlps_tier_info info{};
+            info.struct_size = sizeof info;
+            if (tier.plugin->tierOps()->info(tier.self, &info) == MLPS_OK) {
+                entry["location"] =
+                    std::string(info.location, strnlen(info.location, sizeof info.location));
+            }
+        }
+        tiers.push_back(entry);
+    }
+    YAML::Emitter emitter;
+    emitter << spec_.root;
+    const nlohmann::json state = {
+        {"run_id", context_.runId},
+        {"benchmark", benchmark_->name()},
+        {"started_at", outcome.startedAt},
+        {"ranks", context_.comm.size()},
+        {"index_dir", fs::absolute(spec_.run.resultsDir).string()},
+        {"spec",
+         {{"source", spec_.sourceName},
+          {"hash_fnv1a64", specHash(emitter.c_str())},
+          {"seed", spec_.run.seed}}},
+        {"plugins", {{"benchmark", {{"name", benchmark_->name()}, {"path", benchmark_->path}}}}},
+        {"tiers", tiers}};
+    try {
+        writeRunState(context_.resultsDir, state);
+    } catch (const std::exception &e) {
+        logWarn(std::string("no crash record possible: ") + e.what());
+    }
+}
+
+// The supervisor kills a run still alive this long after its timed phase should have ended.
+void Runner::publishDeadline(uint64_t warmupNs) {
+    constexpr uint64_t kGraceNs = 30'000'000'000ull; // drain, report, tier clean-up
+    if (spec_.run.durationNs == 0) {
+        return; // until the work is done: only stop signals set a deadline
+    }
+    runBeacon().deadlineNs.store(monotonicNs() + warmupNs + spec_.run.durationNs +
+                                 spec_.run.opTimeoutNs + kGraceNs);
 }
 
 nlohmann::json Runner::buildSummary(Outcome &outcome, const MetricsSnapshot &final) {

@@ -43,18 +43,30 @@ class Runner {
     int execute();
 
     const std::string &resultsDir() const { return context_.resultsDir; }
+    // Where execute() will put the results (after resolve()).
+    std::string plannedResultsFolder() const { return resultsFolder(); }
     const RunSpec &spec() const { return spec_; }
     // The .so files of the benchmark and the tiers, once resolved (what every host needs).
     std::vector<std::string> pluginFiles() const;
 
     // What execute() recorded in the run index, for the caller's messages.
     const nlohmann::json &indexEntry() const { return indexEntry_; }
+    // A plugin never returned from a call on a thread the core gave up on: the process must end
+    // without running destructors (they would wait on it).
+    bool abandonedThreads() const { return abandonedThreads_; }
 
   private:
     struct Outcome;
+    void removeDeadRunLeftovers();
     void createTiers();
     void createBenchmark();
+    void destroyBenchmark() noexcept;
     void destroyAll() noexcept;
+    void destroyStuckTier(TierInstance &tier) noexcept;
+    void validatePluginOptions();
+    void saveRunState(const Outcome &outcome);
+    void publishDeadline(uint64_t warmupNs);
+    int writeResults(Outcome &outcome, const MetricsSnapshot &final);
     void runPhases(Outcome &outcome);
     bool agreeOrFail(Outcome &outcome, int code, const std::string &message);
     void mergeAcrossRanks(Outcome &outcome, MetricsSnapshot &metrics);
@@ -77,6 +89,7 @@ class Runner {
     std::unique_ptr<class JobControl> control_;
     uint64_t startBarrierNs_ = 0; // when the start barrier released this rank
     nlohmann::json indexEntry_;
+    bool abandonedThreads_ = false;
 };
 
 // "20261127-024501-3fa2": sortable, unique enough for one results folder.

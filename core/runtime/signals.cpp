@@ -1,23 +1,48 @@
 #include "runtime/signals.hpp"
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <unistd.h>
 
 namespace mlps::core {
 
 namespace {
 
 std::atomic<int> gSignal{0};
+std::atomic<int> gCount{0};
 
-// Only async-signal-safe work here: an atomic store and sigaction.
+// write(2) of a literal; what the handler says must not allocate or lock.
+void say(const char *text) noexcept {
+    [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, text, std::strlen(text));
+}
+
+// Only async-signal-safe work here: atomics, write and sigaction.
 void onStopSignal(int signalNumber) {
+    const int saved = errno;
     int expected = 0;
-    if (!gSignal.compare_exchange_strong(expected, signalNumber)) {
+    gSignal.compare_exchange_strong(expected, signalNumber);
+    const int n = gCount.fetch_add(1) + 1;
+    if (signalNumber == SIGPIPE && n == 1) {
+        errno = saved; // a closed stdout: nobody reads the explanation either
+        return;
+    }
+    if (n == 1) {
+        say("\nmlpsrun: stopping: letting operations in flight finish, then writing partial "
+            "results and removing tier data (signal again to hurry)\n");
+    } else if (n == 2) {
+        say("\nmlpsrun: hurrying: operations in flight are abandoned; partial results and "
+            "clean-up still happen (a third signal abandons clean-up)\n");
+    } else {
+        say("\nmlpsrun: abandoning clean-up: tier folders may be left behind; `mlpsrun clean` "
+            "removes them\n");
         struct sigaction dfl {};
         dfl.sa_handler = SIG_DFL;
         sigaction(signalNumber, &dfl, nullptr);
         raise(signalNumber);
     }
+    errno = saved;
 }
 
 } // namespace
@@ -27,8 +52,9 @@ void installStopSignalHandlers() {
     sa.sa_handler = onStopSignal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0; // no SA_RESTART: blocking calls return EINTR and loops re-check the flag
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
+    for (const int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) {
+        sigaction(s, &sa, nullptr);
+    }
 }
 
 bool stopSignalled() noexcept {
@@ -39,9 +65,19 @@ int stopSignalNumber() noexcept {
     return gSignal.load(std::memory_order_relaxed);
 }
 
+int stopSignalCount() noexcept {
+    return gCount.load(std::memory_order_relaxed);
+}
+
+bool hurrying() noexcept {
+    return gCount.load(std::memory_order_relaxed) >= 2;
+}
+
 void requestStop(int signalNumber) noexcept {
     int expected = 0;
-    gSignal.compare_exchange_strong(expected, signalNumber);
+    if (gSignal.compare_exchange_strong(expected, signalNumber)) {
+        gCount.fetch_add(1);
+    }
 }
 
 } // namespace mlps::core

@@ -40,7 +40,19 @@ std::string valueOf(const std::string &name, const ExpandContext &context) {
         return std::to_string(context.localRank);
     }
     if (name == "host") {
-        return context.host;
+        // A host name lands in paths: never let it climb out of them or split them.
+        std::string safe = context.host;
+        for (char &c : safe) {
+            const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+            c = ok ? c : '_';
+        }
+        if (safe.empty() || safe.find("..") != std::string::npos || safe == ".") {
+            for (char &c : safe) {
+                c = c == '.' ? '_' : c;
+            }
+        }
+        return safe.empty() ? std::string("host") : safe;
     }
     if (name == "run_id") {
         return context.runId;

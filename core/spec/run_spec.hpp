@@ -30,7 +30,8 @@ struct ExpandContext {
 
 // A plugin named by the spec (the benchmark or one tier) and its raw options.
 struct PluginUse {
-    std::string plugin;      // a plugin name ("dram") or a path to a .so
+    std::string plugin;      // a plugin name ("dram"), or with fromFile a path to a .so
+    bool fromFile = false;   // `plugin_file:` rather than `plugin:`
     YAML::Node options;      // a map, or null when the spec gave none
     std::string keyPath;     // "benchmark" or "tiers[1]" (for messages)
     SourceLocation pluginAt; // where the `plugin:` value is
@@ -52,6 +53,9 @@ struct RunSettings {
     bool keep = false;
     uint64_t progressIntervalNs = 1'000'000'000;
     bool stonewall = false; // several ranks: all stop when the first finishes
+    // Every tier op must complete this long after its submission, or the run fails as hung
+    // (runtime/tier_guard.hpp).
+    uint64_t opTimeoutNs = 60'000'000'000;
 };
 
 // The spec's `launch:` section: how `mlpsrun run` starts mpiexec when not under one already

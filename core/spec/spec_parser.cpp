@@ -22,6 +22,7 @@ namespace {
 constexpr uint64_t kMaxCapacityBytes = uint64_t(1) << 60; // 1 EiB
 constexpr uint64_t kSecondNs = 1000'000'000;
 constexpr uint64_t kMaxDurationNs = 30 * 86400 * kSecondNs; // 30 days
+constexpr uint64_t kMinOpTimeoutNs = 10'000'000;            // 10 ms
 constexpr uint64_t kMinProgressIntervalNs = 100'000'000;    // 100 ms
 constexpr size_t kMaxNameLength = 63;
 
@@ -51,7 +52,7 @@ class SpecReader {
                    "missing required key 'benchmark' (the benchmark to run, e.g. "
                    "benchmark: {plugin: tierbench})");
         }
-        checkPluginMap(*benchmark, {"plugin", "options"});
+        checkPluginMap(*benchmark, {"plugin", "plugin_file", "options"});
         readPluginUse(*benchmark, spec.benchmark);
 
         if (const std::optional<Entry> run = find(root, "", "run")) {
@@ -257,25 +258,42 @@ class SpecReader {
         use.keyPath = entry.path;
         use.sourceName = file_;
 
+        // `plugin:` is a name, searched on the plugin path; loading a file is the separate,
+        // explicit `plugin_file:` — a name never becomes a path (no traversal from a name).
         const std::optional<Entry> plugin = find(entry.value, entry.path, "plugin");
-        if (!plugin) {
+        const std::optional<Entry> pluginFile = find(entry.value, entry.path, "plugin_file");
+        if (plugin && pluginFile) {
+            failAt(at(*pluginFile),
+                   entry.path,
+                   "give either 'plugin' (a name) or 'plugin_file' (a .so file), not both");
+        }
+        if (!plugin && !pluginFile) {
             failAt(locationOf(entry.key, file_),
                    entry.path,
-                   "missing required key 'plugin' (a plugin name like dram, or a path to a .so)");
+                   "missing required key 'plugin' (a plugin name like dram; or plugin_file: a "
+                   "path to a .so)");
         }
-        const std::string &name =
-            scalar(*plugin, "a plugin name like \"dram\" or a path to a .so file");
-        const bool isPath = name.find('/') != std::string::npos ||
-                            (name.size() > 3 && name.compare(name.size() - 3, 3, ".so") == 0);
-        if (isPath) {
-            use.plugin = expanded(*plugin, name);
-        } else if (isPluginId(name)) {
+        const Entry &given = plugin ? *plugin : *pluginFile;
+        if (plugin) {
+            const std::string &name = scalar(*plugin, "a plugin name like \"dram\"");
+            if (!isPluginId(name)) {
+                expected(*plugin,
+                         std::string("a plugin name ([a-z0-9][a-z0-9_-]*, like \"dram\")") +
+                             (name.find('/') != std::string::npos || name.ends_with(".so")
+                                  ? "; to load a file give plugin_file: " + name
+                                  : ""));
+            }
             use.plugin = name;
         } else {
-            expected(*plugin,
-                     "a plugin name ([a-z0-9][a-z0-9_-]*, like \"dram\") or a path to a .so file");
+            const std::string &path = scalar(*pluginFile, "a path to a plugin file (.so)");
+            if (path.empty()) {
+                expected(*pluginFile, "a path to a plugin file (.so)");
+            }
+            use.plugin = expanded(*pluginFile, path);
+            use.fromFile = true;
         }
-        use.pluginAt = at(*plugin);
+        const Entry &pluginEntry = given;
+        use.pluginAt = at(pluginEntry);
 
         use.optionsAt = use.pluginAt;
         use.options = YAML::Node(YAML::NodeType::Null);
@@ -301,7 +319,8 @@ class SpecReader {
                    "results_dir",
                    "keep",
                    "progress_interval",
-                   "stonewall"});
+                   "stonewall",
+                   "op_timeout"});
         const YAML::Node &map = entry.value;
         if (const auto e = find(map, entry.path, "duration")) {
             run.durationNs = duration(*e, 0, kMaxDurationNs);
@@ -333,6 +352,9 @@ class SpecReader {
         if (const auto e = find(map, entry.path, "stonewall")) {
             run.stonewall = boolean(*e);
         }
+        if (const auto e = find(map, entry.path, "op_timeout")) {
+            run.opTimeoutNs = duration(*e, kMinOpTimeoutNs, kMaxDurationNs);
+        }
     }
 
     void readTiers(const Entry &entry, bool keepByDefault, std::vector<TierSpec> &tiers) {
@@ -344,7 +366,7 @@ class SpecReader {
             TierSpec tier;
             // A list element has no key of its own: locate it by itself.
             const Entry item{element, element, indexPath(entry.path, i)};
-            checkPluginMap(item, {"name", "plugin", "capacity", "keep", "options"});
+            checkPluginMap(item, {"name", "plugin", "plugin_file", "capacity", "keep", "options"});
 
             const std::optional<Entry> name = find(element, item.path, "name");
             if (!name) {

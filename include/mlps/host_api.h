@@ -104,7 +104,9 @@ struct mlps_host_api {
     /* Metrics, owned by the core. Register during create()/prepare(); record from any thread
      * (lock-free). Samples recorded outside the TIMED and DRAIN phases are discarded. `unit`
      * is free text that ends up in the results ("ns", "bytes"). Registering the same name
-     * twice returns the same id. */
+     * twice returns the same id. Two counter names fail the run (exit 1, status `failed`) when
+     * their merged sum is non-zero: `errors` / `*.errors` (I/O errors) and `mismatched_bytes` /
+     * `*.mismatched_bytes` (data read back that differs from what was written). */
     mlps_status (*metric_register)(
         void *ctx, const char *name, int32_t kind, const char *unit, mlps_metric_id *id);
     void (*metric_record)(void *ctx, mlps_metric_id id, uint64_t value);

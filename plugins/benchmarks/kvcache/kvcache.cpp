@@ -92,6 +92,10 @@ std::string KvCache::report() {
     return buildReport(*engine_, plugins);
 }
 
+void KvCache::validate(const Host &host, const Config &config) {
+    buildPlan(host, config);
+}
+
 std::string KvCache::plan(const Host &host, const Config &config) {
     return buildPlan(host, config);
 }

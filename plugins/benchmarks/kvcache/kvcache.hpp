@@ -24,6 +24,8 @@ class KvCache final : public BenchmarkPlugin {
     void run(mlps_phase phase) override;
     std::string report() override;
     static std::string plan(const Host &host, const Config &config);
+    // The plan's checks (model, tiers, sizes), creating nothing (ABI 1.1).
+    static void validate(const Host &host, const Config &config);
 
   private:
     void runPass(Pass pass, mlps_phase phase);

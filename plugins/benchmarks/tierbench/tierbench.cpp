@@ -180,6 +180,18 @@ std::string Tierbench::report() {
     return out.str();
 }
 
+void Tierbench::validate(const Host &host, const Config &config) {
+    const Settings st = parseSettings(config);
+    const mlps_tier_spec spec = host.tierSpec(findTier(host, st.tier));
+    if (spec.capacity_bytes != 0 && st.objectSetBytes() > spec.capacity_bytes) {
+        throw Error("option 'objects': " + std::to_string(st.objects) + " objects of " +
+                        std::to_string(st.objectSize) + " bytes do not fit tier '" +
+                        (spec.name != nullptr ? spec.name : "") + "' (capacity " +
+                        std::to_string(spec.capacity_bytes) + " bytes)",
+                    MLPS_E_INVALID);
+    }
+}
+
 std::string Tierbench::plan(const Host &host, const Config &config) {
     const Settings st = parseSettings(config);
     const mlps_tier_spec spec = host.tierSpec(findTier(host, st.tier));

@@ -22,6 +22,8 @@ class Tierbench final : public BenchmarkPlugin {
     void run(mlps_phase phase) override;
     std::string report() override;
     static std::string plan(const Host &host, const Config &config);
+    // Options checked against each other and the spec's tiers, creating nothing (ABI 1.1).
+    static void validate(const Host &host, const Config &config);
 
   private:
     void runWorkers(Workload workload, uint64_t progressTotal, std::string progressText);

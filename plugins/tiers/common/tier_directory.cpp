@@ -5,6 +5,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <system_error>
@@ -32,7 +34,55 @@ std::string safeName(const std::string &name) {
     return out.empty() ? "tier" : out;
 }
 
+// Field 22 of /proc/self/stat: when this process started, in clock ticks since boot. With the
+// boot id it tells a live owner from a new process that happens to have the same pid.
+std::string processStartTicks() {
+    std::ifstream in("/proc/self/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t close = stat.rfind(')'); // the command name may hold spaces
+    if (close == std::string::npos) {
+        return "0";
+    }
+    std::istringstream fields(stat.substr(close + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && (fields >> field); ++i) {
+    }
+    return field.empty() ? "0" : field;
+}
+
+std::string firstLineOf(const char *path) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    return line;
+}
+
+void writeOwnerRecord(const std::string &dir, const FolderOwner &owner) {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    std::ofstream out(dir + "/.mlps-owner");
+    out << "mlps-owner 1\n"
+        << "pid " << ::getpid() << "\n"
+        << "host " << host << "\n"
+        << "start_ticks " << processStartTicks() << "\n"
+        << "boot_id " << firstLineOf("/proc/sys/kernel/random/boot_id") << "\n"
+        << "run_id " << owner.runId << "\n"
+        << "keep " << (owner.keep ? 1 : 0) << "\n";
+    if (!out.flush()) {
+        throw Error("cannot write the owner record in " + dir, MLPS_E_IO, errno);
+    }
+}
+
 } // namespace
+
+std::string runIdOf(const Host &host) {
+    try {
+        const char *id = host.runInfo().run_id;
+        return id != nullptr ? id : "";
+    } catch (const Error &) {
+        return "";
+    }
+}
 
 void checkParentDirectory(const std::string &path) {
     if (path.empty()) {
@@ -55,7 +105,9 @@ void checkParentDirectory(const std::string &path) {
     }
 }
 
-std::string createTierDirectory(const std::string &parent, const std::string &tierName) {
+std::string createTierDirectory(const std::string &parent,
+                                const std::string &tierName,
+                                const FolderOwner &owner) {
     std::string pattern = parent;
     if (pattern.back() != '/') {
         pattern.push_back('/');
@@ -71,7 +123,14 @@ std::string createTierDirectory(const std::string &parent, const std::string &ti
                           "' is not writable: cannot create a folder in it: " + std::strerror(e),
                       e);
     }
-    return std::string(buffer.data());
+    const std::string dir(buffer.data());
+    try {
+        writeOwnerRecord(dir, owner);
+    } catch (...) {
+        removeTree(dir);
+        throw;
+    }
+    return dir;
 }
 
 void probeDirectIo(const std::string &dir, uint32_t alignment) {

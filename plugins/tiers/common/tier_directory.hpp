@@ -5,15 +5,30 @@
 #include <cstdint>
 #include <string>
 
+#include <mlps/plugin.hpp>
+
 namespace mlps::posix {
 
 // Throws mlps::Error(MLPS_E_INVALID) naming the problem when `path` is missing, not a
 // directory or not writable.
 void checkParentDirectory(const std::string &path);
 
-// Creates a fresh, uniquely named folder under `parent` for tier `tierName`; returns its path.
-// Throws mlps::Error.
-std::string createTierDirectory(const std::string &parent, const std::string &tierName);
+// Who a tier folder belongs to, written into it as `.mlps-owner` (format: share/doc/
+// plugin-guide.md, "Owner records") so that `mlpsrun clean` and the next run can tell folders
+// of dead runs from live ones and never touch anything else.
+struct FolderOwner {
+    std::string runId; // host->run_info's run_id
+    bool keep = false; // the spec keeps the data: clean reports the folder, never removes it
+};
+
+// The run id the host gives ("" when it gives none).
+std::string runIdOf(const Host &host);
+
+// Creates a fresh, uniquely named folder under `parent` for tier `tierName`, with its owner
+// record; returns its path. Throws mlps::Error.
+std::string createTierDirectory(const std::string &parent,
+                                const std::string &tierName,
+                                const FolderOwner &owner);
 
 // Throws mlps::Error when the file system under `dir` refuses O_DIRECT with `alignment`.
 void probeDirectIo(const std::string &dir, uint32_t alignment);

@@ -31,6 +31,17 @@ FileObject::~FileObject() {
     }
 }
 
+void UringTier::validate(const Host & /*host*/, const Config &config) {
+    if (!config.isSet("path")) {
+        throw Error("option 'path' is required: an existing, writable directory", MLPS_E_INVALID);
+    }
+    try {
+        posix::checkParentDirectory(config.getString("path"));
+    } catch (const Error &e) {
+        throw Error(std::string("path: ") + e.what(), MLPS_E_INVALID, e.sysErrno());
+    }
+}
+
 UringTier::UringTier(const Host &host, const Config &config)
     : host_(host), name_(config.isSet("tier_name") ? config.getString("tier_name") : "io_uring"),
       maxCachedFds_(fdBudget()) {
@@ -76,7 +87,7 @@ UringTier::UringTier(const Host &host, const Config &config)
     // Refuse early, before touching the file system, when the kernel will not give us a ring.
     probeRing(settings_);
     posix::checkParentDirectory(parent);
-    dir_ = posix::createTierDirectory(parent, name_);
+    dir_ = posix::createTierDirectory(parent, name_, {posix::runIdOf(host_), keep_});
     try {
         if (settings_.direct) {
             posix::probeDirectIo(dir_, kDirectAlignment);

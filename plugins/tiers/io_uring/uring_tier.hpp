@@ -73,6 +73,8 @@ struct TierSettings {
 
 class UringTier final : public TierPlugin {
   public:
+    // The folder it would use exists and is writable; creates nothing (ABI 1.1).
+    static void validate(const Host &host, const Config &config);
     static constexpr uint32_t kMaxQueueDepth = 65536;
     static constexpr uint32_t kDefaultQueueDepth = 64;
     static constexpr uint32_t kDirectAlignment = 4096;

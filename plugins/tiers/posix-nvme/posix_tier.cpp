@@ -42,6 +42,17 @@ Target::~Target() {
     }
 }
 
+void PosixTier::validate(const Host & /*host*/, const Config &config) {
+    if (!config.isSet("path")) {
+        throw Error("option 'path' is required: an existing, writable directory", MLPS_E_INVALID);
+    }
+    try {
+        checkParentDirectory(config.getString("path"));
+    } catch (const Error &e) {
+        throw Error(std::string("path: ") + e.what(), MLPS_E_INVALID, e.sysErrno());
+    }
+}
+
 PosixTier::PosixTier(const Host &host, const Config &config)
     : host_(host), name_(config.isSet("tier_name") ? config.getString("tier_name") : "posix-nvme"),
       maxCachedFds_(fdBudget()) {
@@ -76,7 +87,7 @@ PosixTier::PosixTier(const Host &host, const Config &config)
     openFlags_ = O_RDWR | O_CLOEXEC | (direct_ ? O_DIRECT : 0);
 
     checkParentDirectory(parent);
-    dir_ = createTierDirectory(parent, name_);
+    dir_ = createTierDirectory(parent, name_, {runIdOf(host_), keep_});
     try {
         if (direct_) {
             probeDirectIo(dir_, kDirectAlignment);

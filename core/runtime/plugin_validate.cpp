@@ -1,0 +1,75 @@
+#include "runtime/plugin_validate.hpp"
+
+#include "runtime/plugin_call.hpp"
+#include "spec/yaml_util.hpp"
+#include "util/errors.hpp"
+
+namespace mlps::core {
+
+namespace {
+
+// The node of a dotted option name ("emulate.bandwidth") under the plugin's options, if the
+// spec wrote it.
+YAML::Node optionNode(const YAML::Node &options, const std::string &dotted) {
+    YAML::Node node = YAML::Clone(options);
+    size_t start = 0;
+    while (node && node.IsMap()) {
+        const size_t dot = dotted.find('.', start);
+        const std::string part = dotted.substr(start, dot == std::string::npos ? dot : dot - start);
+        node = node[part];
+        if (dot == std::string::npos) {
+            return node;
+        }
+        start = dot + 1;
+    }
+    return YAML::Node(YAML::NodeType::Undefined);
+}
+
+} // namespace
+
+void runPluginValidate(const LoadedPlugin &plugin,
+                       const mlps_host_api *host,
+                       ResolvedOptions &options,
+                       const PluginUse &use,
+                       const std::string &label) {
+    const mlps_plugin_descriptor *d = plugin.descriptor;
+    if (!MLPS_HAS_FIELD(d, mlps_plugin_descriptor, validate) || d->validate == nullptr) {
+        return;
+    }
+    mlps_error err{};
+    mlps_status st = MLPS_OK;
+    {
+        PluginCallScope scope(label.c_str(), "validate");
+        st = d->validate(host, options.config(), &err);
+    }
+    if (st >= 0) {
+        return;
+    }
+    std::string message = err.message[0] != '\0' ? err.message : "refused its options";
+    // "option: why" points at that option in the spec, when the spec wrote it.
+    SourceLocation at = use.optionsAt.line != 0 ? use.optionsAt : use.pluginAt;
+    std::string keyPath = childPath(use.keyPath, "options");
+    // The option a message is about: "NAME: why" (the documented form) or "option 'NAME' ...".
+    std::string option;
+    const size_t colon = message.find(": ");
+    const size_t quoted = message.find("option '");
+    if (colon != std::string::npos && colon < 64 && message.find(' ') >= colon) {
+        option = message.substr(0, colon);
+        message = message.substr(colon + 2);
+    } else if (quoted != std::string::npos) {
+        const size_t end = message.find('\'', quoted + 8);
+        option = end == std::string::npos ? "" : message.substr(quoted + 8, end - quoted - 8);
+    }
+    if (!option.empty()) {
+        keyPath = childPath(keyPath, option);
+        if (use.options && use.options.IsMap()) {
+            const YAML::Node node = optionNode(use.options, option);
+            if (node.IsDefined()) {
+                at = locationOf(node, use.sourceName);
+            }
+        }
+    }
+    throw ConfigError(messageAt(at, keyPath, label + ": " + message));
+}
+
+} // namespace mlps::core
