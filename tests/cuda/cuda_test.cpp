@@ -97,6 +97,18 @@ std::pair<mlps_status, std::string> createFails(const TierUnderTest &t, uint64_t
     return {driver.status(), driver.error().message};
 }
 
+// Holds the fake's copy thread for a scope: a failed assertion must not leave it held, or
+// closing the queues (which waits for their copies) would wait for ever. Declare it after the
+// queues, so that it lets go before they close.
+class Held {
+  public:
+    Held() { fake().hold(true); }
+    ~Held() { release(); }
+    Held(const Held &) = delete;
+    Held &operator=(const Held &) = delete;
+    void release() { fake().hold(false); }
+};
+
 bool contains(const std::string &text, const std::string &part) {
     return text.find(part) != std::string::npos;
 }
@@ -168,7 +180,7 @@ TEST_CASE("cuda: ops complete asynchronously, in the order their copies finish")
     const auto a = pattern(1, 0, 64 * kKiB);
     const auto b = pattern(2, 0, 64 * kKiB);
 
-    fake().hold(true);
+    Held held;
     const mlps_io ios[] = {writeOp("a", a.data(), 0, a.size(), 0, 1),
                            writeOp("b", b.data(), 0, b.size(), 0, 2)};
     uint32_t accepted = 0;
@@ -201,7 +213,7 @@ TEST_CASE("cuda: ops complete asynchronously, in the order their copies finish")
     REQUIRE(done.size() == 1);
     CHECK(done[0].user_data == 3);
     CHECK(done[0].bytes == big.size());
-    fake().hold(false);
+    held.release();
 
     std::vector<unsigned char> back(big.size());
     CHECK(q->run(readOp("big", back.data(), 0, back.size())).status == MLPS_OK);
@@ -220,7 +232,7 @@ TEST_CASE("cuda: DELETE during a copy frees the extents when the copy is done") 
     auto writer = tier->openQueue(4);
     auto other = tier->openQueue(4);
     const auto content = pattern(4, 0, 1 * kMiB);
-    fake().hold(true);
+    Held held;
     uint32_t n = 0;
     const mlps_io w = writeOp("x", content.data(), 0, content.size(), 0, 9);
     REQUIRE(writer->submit(&w, 1, &n) == MLPS_OK);
@@ -229,7 +241,7 @@ TEST_CASE("cuda: DELETE during a copy frees the extents when the copy is done") 
     // The budget has room again, but the copy still writes into x's device memory: a new
     // object does not get it.
     CHECK(other->run(writeOp("y", content.data(), 0, content.size())).status == MLPS_E_NO_SPACE);
-    fake().hold(false);
+    held.release();
     const auto done = writer->poll(1, 4, kLong);
     REQUIRE(done.size() == 1);
     CHECK(done[0].status == MLPS_OK);
