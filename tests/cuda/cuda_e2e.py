@@ -209,6 +209,10 @@ def case_kvcache_three_tier_verify():
         run(["run", str(spec), "--results-dir", str(results), "--quiet"],
             env=on_fake(memory=64 << 20), expect=0)
         assert_kvcache_three_tier(summary_of(results), data)
+        # kvcache took its buffers from the cuda tier: pinned memory serves every tier.
+        log = next(pathlib.Path(results).glob("*/*/run.log")).read_text()
+        check("I/O buffers are pinned host memory from tier 'gpu'" in log,
+              f"kvcache did not take pinned buffers from the cuda tier:\n{log}")
 
 
 def gpu_or_skip():

@@ -43,6 +43,9 @@ uint32_t chooseBufferTier(const Host &host,
         if (host.bufferMemory(i) == MLPS_MEMORY_HOST_PINNED &&
             acceptedByAll(tiers, MLPS_MEMORY_HOST_PINNED) &&
             alignedEnough(host, i, alignment, chunkSize)) {
+            host.log(MLPS_LOG_INFO,
+                     "kvcache: I/O buffers are pinned host memory from tier '%s'",
+                     tiers[i].name.c_str());
             return i;
         }
     }
