@@ -29,7 +29,7 @@ constexpr mlps_option_spec kOptions[] = {
      MLPS_OPT_SIZE,
      0,
      "8MiB",
-     "64KiB",
+     "4KiB",
      "1GiB",
      nullptr,
      "Operations larger than this are split into copies of this size, spread over the queue's "

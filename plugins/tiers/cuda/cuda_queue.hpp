@@ -9,7 +9,8 @@
 // poll() asks the streams' oldest events with cudaEventQuery (events on one stream complete in
 // order, so only each stream's oldest needs asking). When nothing is ready it yields the CPU
 // for the first few microseconds, then sleeps an eighth of the time it has waited so far
-// (10 us to 1 ms): no core spins, and a completion is seen at most ~12% (or 10 us) late. Why not
+// (10 us to 1 ms): no core spins, and a completion is seen at most ~12% (or 10 us, plus the
+// kernel's timer slack) late; copies queued behind keep the device busy meanwhile. Why not
 // cudaEventSynchronize: it has no timeout, and poll() must honour one; why not
 // cudaLaunchHostFunc callbacks: a host function stalls its stream until it has run.
 #pragma once
