@@ -7,6 +7,7 @@
 // fake_cudart.hpp (hold the thread, run one stream, fail copies, limit memory).
 #include "fake_cudart.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <sys/mman.h>
 #include <thread>
 #include <vector>
 
@@ -219,8 +221,15 @@ FAKE_API int cudaMalloc(void **p, size_t size) {
     if (size > s.memory - s.deviceBytes) {
         return kMemoryAllocation;
     }
-    void *mem = std::aligned_alloc(256, (size + 255) / 256 * 256 + 256);
-    if (mem == nullptr) {
+    // mmap, not malloc: pages are committed only when a copy touches them (a tier takes its
+    // whole capacity at creation), and MALLOC_PERTURB_ (set by meson test) does not fill them.
+    void *mem = mmap(nullptr,
+                     std::max<size_t>(size, 1),
+                     PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                     -1,
+                     0);
+    if (mem == MAP_FAILED) {
         return kMemoryAllocation;
     }
     s.device[reinterpret_cast<uintptr_t>(mem)] = size;
@@ -240,8 +249,8 @@ FAKE_API int cudaFree(void *p) {
         return kInvalidValue;
     }
     s.deviceBytes -= it->second;
+    munmap(p, std::max<size_t>(it->second, 1));
     s.device.erase(it);
-    std::free(p);
     return kSuccess;
 }
 
