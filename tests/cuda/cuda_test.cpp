@@ -248,7 +248,7 @@ TEST_CASE("cuda: DELETE during a copy frees the extents when the copy is done") 
     CHECK(other->run(writeOp("y", content.data(), 0, content.size())).status == MLPS_OK);
 }
 
-TEST_CASE("cuda: out of device memory is a clear error at creation") {
+TEST_CASE("cuda: out of device memory is a clear error at creation; so is a tiny capacity") {
     const TierUnderTest t = cudaOnFake(64 * kMiB);
     if (t.descriptor == nullptr) {
         return;
@@ -259,6 +259,10 @@ TEST_CASE("cuda: out of device memory is a clear error at creation") {
     CHECK(contains(message, "out of memory"));
     CHECK(contains(message, "Lower the tier's capacity"));
     CHECK(fake().deviceBytes() == 0);
+
+    const auto [tinyStatus, tinyMessage] = createFails(t, 100);
+    CHECK(tinyStatus == MLPS_E_INVALID);
+    CHECK(contains(tinyMessage, "at least 256 bytes"));
 }
 
 TEST_CASE("cuda: a failed copy is an IO completion, logged, and the object keeps no bytes") {

@@ -74,6 +74,11 @@ CudaTier::CudaTier(const Host &host, const Config &config)
                         MLPS_E_NO_MEMORY);
         }
     }
+    if (capacity < DevicePool::kAlignment) {
+        throw Error("capacity of a cuda tier must be at least " +
+                        std::to_string(DevicePool::kAlignment) + " bytes",
+                    MLPS_E_INVALID);
+    }
     pool_ = std::make_unique<DevicePool>(runtime_, capacity, device_);
     budget_.setLimit(pool_->size());
 
