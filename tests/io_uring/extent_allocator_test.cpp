@@ -9,9 +9,9 @@
 
 #include "extent_allocator.hpp"
 
-using mlps::uring::Extent;
-using mlps::uring::ExtentAllocator;
-using mlps::uring::mapRange;
+using mlps::tiers::Extent;
+using mlps::tiers::ExtentAllocator;
+using mlps::tiers::mapRange;
 
 namespace {
 constexpr uint64_t kBlock = 4096;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "buffer_tier.hpp"
+
 namespace mlps::kvcache {
 
 namespace {
@@ -46,6 +48,7 @@ Engine::Engine(const Host &host, Settings settings) : host_(host), settings_(std
                         "''s alignment (" + std::to_string(alignment) + " bytes)",
                     MLPS_E_INVALID);
     }
+    bufferTier_ = chooseBufferTier(host_, tiers_, bufferTier_, alignment, settings_.chunkSize);
     metrics_ = registerMetrics(host_, tierNames_);
     removalSeq_.assign(n, 0);
     removing_.resize(n);

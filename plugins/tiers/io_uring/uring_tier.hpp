@@ -20,6 +20,11 @@
 
 namespace mlps::uring {
 
+// The extent allocator is shared with the cuda tier's device pool (../common).
+using tiers::Extent;
+using tiers::ExtentAllocator;
+using tiers::mapRange;
+
 using posix::SyncMode;
 class ExtentStore;
 

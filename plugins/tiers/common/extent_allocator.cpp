@@ -4,7 +4,7 @@
 #include <cassert>
 #include <iterator>
 
-namespace mlps::uring {
+namespace mlps::tiers {
 
 ExtentAllocator::ExtentAllocator(uint64_t limit, uint64_t alignment)
     : limit_(limit / alignment * alignment), alignment_(alignment), free_(0) {
@@ -112,4 +112,4 @@ void mapRange(const std::vector<Extent> &extents,
     assert(length == 0);
 }
 
-} // namespace mlps::uring
+} // namespace mlps::tiers

@@ -1,5 +1,6 @@
-// Free-space bookkeeping for the io_uring tier's `extents` layout: which byte ranges of the one
-// data file are free. Pure arithmetic (no file, no lock): the caller serialises access.
+// Free-space bookkeeping of a byte space split among objects: which ranges of the io_uring
+// tier's data file or of the cuda tier's device pool are free. Pure arithmetic (no file, no
+// lock): the caller serialises access.
 #pragma once
 
 #include <cstddef>
@@ -9,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-namespace mlps::uring {
+namespace mlps::tiers {
 
 // A byte range of the data file.
 struct Extent {
@@ -59,4 +60,4 @@ void mapRange(const std::vector<Extent> &extents,
               uint64_t length,
               std::vector<Extent> &out);
 
-} // namespace mlps::uring
+} // namespace mlps::tiers
