@@ -127,6 +127,7 @@ void Checkpoint::validate(const Host &host, const Config &config) {
 }
 
 std::string Checkpoint::plan(const Host &host, const Config &config) {
+    validate(host, config); // until the core calls the descriptor's validate in --dry-run
     const Settings s = parseSettings(config);
     const mlps_tier_spec spec = host.tierSpec(findTier(host, s.tier));
     const Layout l = jobLayout(s, host.runInfo().world_size, 1);
@@ -162,6 +163,7 @@ Checkpoint::Checkpoint(const Host &host, const Config &config)
     const mlps_run_info run = host.runInfo();
     rank_ = run.rank;
     ranks_ = run.world_size;
+    validate(host, config); // until the core calls the descriptor's validate before create
     if (settings_.processes != 0 && settings_.processes != ranks_) {
         throw invalid("processes: " + std::to_string(settings_.processes) +
                       " sizes a --dry-run only; this job has " + std::to_string(ranks_) +

@@ -112,6 +112,7 @@ void Training::validate(const Host &host, const Config &config) {
 }
 
 std::string Training::plan(const Host &host, const Config &config) {
+    validate(host, config); // until the core calls the descriptor's validate in --dry-run
     const Settings s = parseSettings(config);
     const mlps_tier_spec spec = host.tierSpec(findTier(host, s.tier));
     const uint32_t ranks = host.runInfo().world_size;
@@ -141,7 +142,7 @@ Training::Training(const Host &host, const Config &config)
     rank_ = run.rank;
     ranks_ = run.world_size;
     seed_ = run.seed;
-    validate(host, config);
+    validate(host, config); // until the core calls the descriptor's validate before create
     tierIndex_ = findTier(host, settings_.tier);
     tier_ = host.tier(tierIndex_);
     const mlps_tier_info info = Host::tierInfo(tier_);
