@@ -359,6 +359,24 @@ def case_dry_run_sizing():
         check(plan["datasize"]["required_files"] == 14000, f"unet3d datasize {plan['datasize']}")
 
 
+def case_quick_specs():
+    """The quick specs run as shipped; every workload spec validates."""
+    root = pathlib.Path(os.environ.get("MLPS_SOURCE_ROOT", ".")) / "share" / "specs"
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("checkpoint-quick.yaml", "training-quick.yaml"):
+            results = pathlib.Path(tmp) / name
+            mlpsrun(root / name, results)
+            s = newest_summary(results)
+            check(s["status"] == "ok", f"{name}: status {s['status']}")
+        s = newest_summary(pathlib.Path(tmp) / "training-quick.yaml")
+        check(s["benchmark"]["au"]["verdict"] in ("PASS", "FAIL"), "training-quick: a verdict")
+    for spec in sorted(root.glob("checkpoint-llama3-*.yaml")) + sorted(
+            root.glob("training-*.yaml")):
+        proc = subprocess.run([MLPSRUN, "validate", str(spec)], capture_output=True, text=True,
+                              timeout=60, env=env())
+        check(proc.returncode == 0, f"{spec.name} does not validate: {proc.stderr}")
+
+
 def main():
     if (CASE.endswith("_ranks")) and (not HAVE_MPI or shutil.which("mpiexec") is None):
         print("MPI not built or mpiexec missing")
