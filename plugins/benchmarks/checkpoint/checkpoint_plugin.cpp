@@ -142,8 +142,12 @@ constexpr mlps_plugin_descriptor kDescriptor =
     mlps::benchmarkDescriptor<mlps::checkpoint::Checkpoint>(
         "checkpoint",
         "0.1.0",
-        "LLM checkpoint saves and loads as MLPerf Storage's checkpointing workload (minimal: "
-        "one file per pipeline stage, not per layer; contents not verified; see its README)",
+        "LLM checkpoint saves and loads as MLPerf Storage's checkpointing workload. Minimal "
+        "version, it leaves out: one file per layer for ZeRO-1 models (it writes one model file "
+        "per pipeline stage and tensor slice, same bytes), torch file contents (random bytes, "
+        "not verified on load), the submission rules (CLOSED process counts, ranks per host, "
+        "accelerator memory, when to drop caches), and a capacity check over all ranks of "
+        "shared storage (each rank checks its own tier instance).",
         kOptions);
 
 } // namespace

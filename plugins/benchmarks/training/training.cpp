@@ -319,7 +319,6 @@ void Training::onDone(const IoPump::Done &d, bool write, bool record, Tally &tal
 
 uint64_t Training::writeFiles(const std::vector<uint64_t> &files, bool record) {
     std::atomic<size_t> next{0};
-    std::atomic<uint64_t> written{0};
     const uint64_t fileBytes = settings_.fileBytes(alignment_);
     onThreads(static_cast<uint32_t>(pumps_.size()), [&](uint32_t t) {
         IoPump &pump = *pumps_[t];
@@ -356,7 +355,6 @@ uint64_t Training::writeFiles(const std::vector<uint64_t> &files, bool record) {
             [&](const IoPump::Done &d) { onDone(d, true, record, tally); },
             [&] { return host_.shouldStop(); },
             [] {});
-        written.fetch_add(tally.ops != 0 ? 1 : 0);
         if (record) {
             host_.record(m_.writeBytes, tally.bytes);
             host_.record(m_.writeOps, tally.ops);
@@ -480,25 +478,34 @@ EpochResult Training::epoch(uint32_t index) {
     try {
         onThreads(static_cast<uint32_t>(pumps_.size()), [&](uint32_t t) {
             std::vector<uint64_t> batch(settings_.batch);
-            for (;;) {
-                uint64_t b = 0;
-                {
-                    std::unique_lock lock(mu);
-                    cv.wait(lock, [&] {
-                        return stop || nextBatch >= steps || nextBatch < consumed + window;
-                    });
-                    if (stop || nextBatch >= steps) {
-                        return;
+            try {
+                for (;;) {
+                    uint64_t b = 0;
+                    {
+                        std::unique_lock lock(mu);
+                        cv.wait(lock, [&] {
+                            return stop || nextBatch >= steps || nextBatch < consumed + window;
+                        });
+                        if (stop || nextBatch >= steps) {
+                            return;
+                        }
+                        b = nextBatch++;
                     }
-                    b = nextBatch++;
+                    std::copy(order.begin() + b * settings_.batch,
+                              order.begin() + (b + 1) * settings_.batch,
+                              batch.begin());
+                    readBatch(t, batch, tallies[t]);
+                    std::lock_guard lock(mu);
+                    ready[b] = 1;
+                    cv.notify_all();
                 }
-                std::copy(order.begin() + b * settings_.batch,
-                          order.begin() + (b + 1) * settings_.batch,
-                          batch.begin());
-                readBatch(t, batch, tallies[t]);
+            } catch (...) {
+                // The batch this thread claimed will never be ready: stop the accelerator
+                // rather than leave it waiting for it.
                 std::lock_guard lock(mu);
-                ready[b] = 1;
+                stop = true;
                 cv.notify_all();
+                throw;
             }
         });
     } catch (...) {

@@ -170,8 +170,11 @@ constexpr mlps_option_spec kOptions[] = {
 constexpr mlps_plugin_descriptor kDescriptor = mlps::benchmarkDescriptor<mlps::training::Training>(
     "training",
     "0.1.0",
-    "MLPerf Storage training reads with emulated compute and the AU verdict (minimal: whole "
-    "samples of fixed size, no formats, no eval; see its README)",
+    "MLPerf Storage training reads with an emulated accelerator and the AU verdict. Minimal "
+    "version, it leaves out: file formats (samples are fixed-size byte ranges; no npz, "
+    "tfrecord, jpeg or parquet; parquet workloads read whole rows, not the read columns), the "
+    "sample size stdev, file_shuffle and subfolders, evaluation and in-training checkpoints, "
+    "computation_threads, and the multi-run submission rules (5 runs, warm-up, replication).",
     kOptions);
 
 } // namespace
