@@ -85,7 +85,7 @@ def nvme_tier(path, persistent="shared"):
 
 
 def dram_tier(capacity="256MiB", bandwidth=None):
-    text = f"- name: mem\n  plugin: dram\n  capacity: {capacity}\n"
+    text = "- name: mem\n  plugin: dram\n" + (f"  capacity: {capacity}\n" if capacity else "")
     if bandwidth:
         text += f"  options:\n    emulate:\n      bandwidth: {bandwidth}\n"
     return text
@@ -103,6 +103,7 @@ CKPT_BYTES = 24 * MiB
 def checkpoint_options(writes, reads, cleanup="auto", shift=0):
     return f"""
         model: llama3-8b
+        mode: default
         checkpoint_size: {CKPT_BYTES}
         num_checkpoints_write: {writes}
         num_checkpoints_read: {reads}
@@ -341,7 +342,7 @@ def case_dry_run_sizing():
     """--dry-run prints the reference's published sizes."""
     with tempfile.TemporaryDirectory() as tmp:
         spec = write_spec(tmp, "ckpt", "checkpoint",
-                          "model: llama3-405b\nprocesses: 512\n", dram_tier())
+                          "model: llama3-405b\nprocesses: 512\n", dram_tier(None))
         proc = subprocess.run([MLPSRUN, "run", str(spec), "--dry-run"], capture_output=True,
                               text=True, timeout=60, env=env())
         check(proc.returncode == 0, f"dry-run exit {proc.returncode}: {proc.stderr}")

@@ -585,8 +585,50 @@ std::string Checkpoint::report() {
         .add("load", opsReport(loads_))
         .add("write", side(m_.writeBytes, m_.writeOps, m_.writeLatency))
         .add("read", side(m_.readBytes, m_.readOps, m_.readLatency))
-        .add("errors", host_.read(m_.errors).sum);
+        .add("errors", host_.read(m_.errors).sum)
+        .add("headline", headline());
     return out.str();
+}
+
+JsonArray Checkpoint::headline() const {
+    JsonArray lines;
+    char line[240];
+    std::snprintf(line,
+                  sizeof line,
+                  "%s%s, %u rank(s): checkpoint %.2f GiB (%u of %u layout ranks)",
+                  layout_.model->name,
+                  layout_.subset ? " subset" : "",
+                  ranks_,
+                  double(layout_.jobBytes()) / kGiB,
+                  layout_.ranks,
+                  layout_.layoutProcs);
+    lines.add(std::string(line));
+    const std::pair<const char *, const std::vector<OpResult> *> sides[] = {{"save", &saves_},
+                                                                            {"load", &loads_}};
+    for (const auto &[name, ops] : sides) {
+        if (ops->empty()) {
+            continue;
+        }
+        std::vector<double> d, t;
+        for (const OpResult &op : *ops) {
+            d.push_back(double(op.durationNs) / 1e9);
+            t.push_back(d.back() > 0 ? double(op.bytes) / kGiB / d.back() : 0.0);
+        }
+        const auto [dm, ds] = meanStdev(d);
+        const auto [tm, ts] = meanStdev(t);
+        std::snprintf(line,
+                      sizeof line,
+                      "%s: %zu x, duration mean %.3f s (stdev %.3f), throughput mean %.3f GiB/s "
+                      "(stdev %.3f)",
+                      name,
+                      ops->size(),
+                      dm,
+                      ds,
+                      tm,
+                      ts);
+        lines.add(std::string(line));
+    }
+    return lines;
 }
 
 } // namespace mlps::checkpoint

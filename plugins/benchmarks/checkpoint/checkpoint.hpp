@@ -9,6 +9,7 @@
 
 #include <mlps/benchmark.hpp>
 #include <mlps/io_pump.hpp>
+#include <mlps/json_writer.hpp>
 
 #include "layout.hpp"
 #include "settings.hpp"
@@ -50,6 +51,7 @@ class Checkpoint final : public BenchmarkPlugin {
     void deleteStep(uint32_t step) noexcept;
     bool sleepBetween();
     std::string manifestText() const;
+    JsonArray headline() const;
 
     Host host_;
     Settings settings_;
