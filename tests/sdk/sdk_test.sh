@@ -9,6 +9,8 @@
 #   4. $BUILD/core/mlpsrun run SPEC --plugin-path DIR: tierbench on the example tier, verify on
 #   5. install the template into the staged plugindir and run the STAGED mlpsrun with no
 #      plugin path at all: it must find tierbench and example next to itself (relocated install)
+#   6. the same for share/templates/benchmark-plugin (examplebench.so, built on io_pump.hpp):
+#      build out of tree against the staged SDK, inspect it, run it on the dram tier
 #
 # Usage: sdk_test.sh BUILD_DIR SOURCE_DIR. Exit 77 (skipped) when meson, ninja or pkg-config is
 # missing.
@@ -155,6 +157,51 @@ echo "$list"
 grep -q "^example .*$plugindir/example.so" <<<"$list" ||
     fail "the staged mlpsrun does not find example.so in its plugindir"
 check_run "$tmp/run-staged" "$plugindir/example.so" env -u MLPS_PLUGIN_PATH "$staged_mlpsrun" run "$tmp/check.yaml"
+
+step "6. build the benchmark plugin template out of tree and run it"
+btemplate=$(find "$stage" -type d -path '*/templates/benchmark-plugin' -print -quit)
+if [ -z "$btemplate" ]; then
+    btemplate=$source_root/share/templates/benchmark-plugin
+fi
+echo "template: $btemplate"
+cp -R "$btemplate" "$tmp/bsrc"
+meson setup "$tmp/bbuild" "$tmp/bsrc"
+meson compile -C "$tmp/bbuild"
+bplugin=$tmp/bbuild/examplebench.so
+[ -f "$bplugin" ] || fail "the benchmark template did not produce examplebench.so"
+grep -q -- "-I$stage" "$tmp/bbuild/compile_commands.json" ||
+    fail "the benchmark template was not compiled with the staged SDK's include dir"
+if grep -q -- "$source_root/include" "$tmp/bbuild/compile_commands.json"; then
+    fail "the benchmark template was compiled with the source tree's include dir"
+fi
+inspect=$("$mlpsrun" plugins inspect "$bplugin") || fail "plugins inspect failed: $inspect"
+echo "$inspect"
+grep -q "benchmark 'examplebench' version 1.0.0" <<<"$inspect" ||
+    fail "inspect does not show benchmark 'examplebench'"
+cat >"$tmp/bench.yaml" <<'EOF2'
+benchmark:
+  plugin: examplebench
+  options: {objects: 4, object_size: 256KiB, queue_depth: 2}
+tiers:
+  - name: mem
+    plugin: dram
+    capacity: 16MiB
+run:
+  duration: 0
+  results_dir: results
+EOF2
+mkdir -p "$tmp/run-bench"
+(cd "$tmp/run-bench" && "$mlpsrun" run "$tmp/bench.yaml" --plugin-path "$tmp/bbuild" -q) ||
+    fail "the examplebench run failed"
+bsummary=$(find "$tmp/run-bench/results" -name summary.json -print -quit)
+python3 - "$bsummary" <<'PY' || fail "summary.json of examplebench is not right"
+import json, sys
+s = json.load(open(sys.argv[1]))
+b = s["benchmark"]
+ok = s["status"] == "ok" and b["bytes"] == 2 * 4 * 256 * 1024 and b["errors"] == 0
+print(("ok:     " if ok else "FAILED: ") + "examplebench wrote and read 2 x 1 MiB, no errors")
+sys.exit(0 if ok else 1)
+PY
 
 echo
 echo "PASS"

@@ -162,6 +162,65 @@ TEST_CASE("posix-nvme: the tier's folder is removed, or kept with keep: true") {
     }
 }
 
+TEST_CASE("posix-nvme: a persistent folder outlives the tier and its objects are found again") {
+    ScratchDir dir;
+    const mlps_plugin_descriptor *d = loadPlugin("POSIX_NVME_SO");
+    if (d == nullptr) {
+        return;
+    }
+    FakeHost host;
+    const auto content = pattern(9, 0, 12288);
+    const std::string folder = dir.path() + "/ckpt";
+    const std::string longKey(150, 'x'); // too long to be named by its key: not found again
+    auto make = [&](bool keep) {
+        Options o;
+        o.tier("disk", 0, keep)
+            .string("path", dir.path(), MLPS_OPT_PATH)
+            .string("persistent_folder", "ckpt", MLPS_OPT_STRING)
+            .integer("fanout", 4);
+        return std::make_unique<TierDriver>(d, host, o.config());
+    };
+    {
+        auto first = make(false);
+        REQUIRE(first->created());
+        CHECK(std::string(first->info().location) == folder);
+        auto q = first->openQueue(4);
+        CHECK(q->run(writeOp("step1/shard", content.data(), 0, content.size())).status == MLPS_OK);
+        CHECK(q->run(writeOp(longKey, content.data(), 0, 4096)).status == MLPS_OK);
+    }
+    // keep: false, yet the folder and its objects stay: they are what the folder is for.
+    CHECK(fs::is_directory(folder));
+    CHECK(regularFilesUnder(folder) == 2);
+    {
+        auto second = make(false);
+        REQUIRE(second->created());
+        auto q = second->openQueue(4);
+        std::vector<unsigned char> back(content.size());
+        CHECK(q->run(readOp("step1/shard", back.data(), 0, back.size())).status == MLPS_OK);
+        CHECK(back == content);
+        CHECK(q->run(readOp("step1/shard", back.data(), 4096, back.size())).status ==
+              MLPS_E_RANGE); // the size came back with the file
+        CHECK(q->run(readOp(longKey, back.data(), 0, 4096)).status == MLPS_E_NOT_FOUND);
+        CHECK(q->run(readOp("step2/shard", back.data(), 0, 4096)).status == MLPS_E_NOT_FOUND);
+        CHECK(q->run(deleteOp("step1/shard")).status == MLPS_OK);
+    }
+    CHECK(regularFilesUnder(folder) == 1); // the long-keyed file: this tier never deletes data
+    fs::remove_all(folder);
+    {
+        // A folder this instance creates and leaves empty goes at the end (rmdir only).
+        auto third = make(false);
+        REQUIRE(third->created());
+        auto q = third->openQueue(4);
+        CHECK(q->run(writeOp("a", content.data(), 0, 4096)).status == MLPS_OK);
+        CHECK(q->run(deleteOp("a")).status == MLPS_OK);
+    }
+    CHECK_FALSE(fs::exists(folder));
+    Options bad;
+    bad.string("path", dir.path(), MLPS_OPT_PATH)
+        .string("persistent_folder", "../up", MLPS_OPT_STRING);
+    CHECK(createError(d, host, bad).find("persistent_folder") != std::string::npos);
+}
+
 TEST_CASE("posix-nvme: long keys that share a prefix stay distinct") {
     ScratchDir dir;
     const TierUnderTest t = posixIn(dir.path());

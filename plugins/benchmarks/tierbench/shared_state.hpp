@@ -42,7 +42,6 @@ struct SharedState {
     uint64_t seed = 0;
     std::string tierName;
     uint32_t tierIndex = 0;
-    bool tierIsAsync = false; // the instance has MLPS_TIER_CAP_ASYNC
     uint32_t rank = 0;
     std::vector<std::string> keys; // one per object, stable: ops point into them
     // touched[i]: object i may exist in the tier. Written only by the thread owning object i,

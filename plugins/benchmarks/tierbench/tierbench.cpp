@@ -3,7 +3,7 @@
 #include <exception>
 #include <thread>
 
-#include "json_writer.hpp"
+#include <mlps/json_writer.hpp>
 
 namespace mlps::tierbench {
 
@@ -72,7 +72,6 @@ Tierbench::Tierbench(const Host &host, const Config &config) : host_(host) {
     s.seed = run.seed;
     s.rank = run.rank;
     s.tierIndex = tierIndex;
-    s.tierIsAsync = (info.caps & MLPS_TIER_CAP_ASYNC) != 0;
     s.tierName = tier_.name != nullptr ? tier_.name : "";
     s.keys.reserve(s.settings.objects);
     for (uint32_t i = 0; i < s.settings.objects; ++i) {
@@ -91,8 +90,7 @@ Tierbench::Tierbench(const Host &host, const Config &config) : host_(host) {
     m.verifyMismatched = host.registerCounter("verify.mismatched_bytes", "bytes");
     workers_.reserve(s.settings.threads);
     for (uint32_t t = 0; t < s.settings.threads; ++t) {
-        workers_.push_back(
-            std::make_unique<Worker>(s, t, Host::openQueue(tier_, s.settings.queueDepth)));
+        workers_.push_back(std::make_unique<Worker>(s, t, tier_));
     }
 }
 

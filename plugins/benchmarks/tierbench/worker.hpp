@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include <mlps/io_pump.hpp>
 #include <mlps/plugin.hpp>
 
 #include "shared_state.hpp"
@@ -14,7 +15,7 @@ namespace mlps::tierbench {
 
 class Worker {
   public:
-    Worker(SharedState &shared, uint32_t id, TierQueue queue);
+    Worker(SharedState &shared, uint32_t id, const mlps_tier_ref &tier);
 
     // Runs one pass on the calling thread; throws mlps::Error when the tier fails a call.
     void run(Workload workload);
@@ -22,10 +23,8 @@ class Worker {
     void deleteObjects() noexcept;
 
   private:
-    struct Slot {
-        mlps_io io{};
+    struct Slot { // what the worker keeps per IoPump slot, beside the op itself
         uint32_t object = 0;
-        uint64_t submitNs = 0;
         // The slot's buffer holds pattern content at an offset of this value modulo
         // DataPattern::kPeriod (kNoContent: unknown, e.g. after a read): a write at a congruent
         // offset only rewrites the stamps.
@@ -33,23 +32,23 @@ class Worker {
     };
     static constexpr uint64_t kNoContent = UINT64_MAX;
 
-    bool nextOp(Workload workload, Slot &slot);
+    bool nextOp(Workload workload, uint32_t slotId, mlps_io &io);
     void position(Workload workload, uint32_t &object, uint64_t &offset);
-    bool submitPending();
-    void complete(const mlps_completion *done, uint32_t n, Workload workload);
-    void logError(const Slot &slot, const mlps_completion &c);
+    void complete(const IoPump::Done &done, Workload workload);
+    void recordBatch(Workload workload);
+    void logError(const IoPump::Done &done);
     uint64_t random() noexcept;
 
     SharedState &shared_;
     const Settings &settings_;
     const uint32_t id_;
-    TierQueue queue_;
-    std::vector<HostBuffer> buffers_;
+    IoPump pump_;
     std::vector<Slot> slots_;
-    std::vector<uint32_t> free_;    // slot ids ready for a new op
-    std::vector<uint32_t> pending_; // slot ids prepared, not yet accepted by the tier
-    std::vector<mlps_io> batch_;
-    std::vector<mlps_completion> completions_;
+    // Completions of one poll, recorded as counters once per poll.
+    struct Tally {
+        uint64_t readBytes = 0, writeBytes = 0, readOps = 0, writeOps = 0, errors = 0;
+        uint64_t checked = 0, mismatched = 0;
+    } tally_;
     std::vector<uint32_t> owned_; // object ids this worker owns
     uint64_t slicesPerObject_;
     uint64_t rng_;

@@ -133,6 +133,30 @@ std::string createTierDirectory(const std::string &parent,
     return dir;
 }
 
+std::string
+openPersistentDirectory(const std::string &parent, const std::string &name, bool &created) {
+    const bool safe = !name.empty() && name.size() <= 128 && name != "." && name != ".." &&
+                      name.find_first_not_of(
+                          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+                          std::string::npos;
+    if (!safe) {
+        throw invalid("option 'persistent_folder' ('" + name +
+                      "') must be one folder name of letters, digits, '.', '_' and '-'");
+    }
+    const std::string dir = (parent.back() == '/' ? parent : parent + "/") + name;
+    created = ::mkdir(dir.c_str(), 0755) == 0;
+    if (!created && errno != EEXIST) {
+        const int e = errno;
+        throw invalid("cannot create the persistent folder '" + dir + "': " + std::strerror(e), e);
+    }
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
+        ::access(dir.c_str(), W_OK | X_OK) != 0) {
+        throw invalid("the persistent folder '" + dir + "' is not a writable directory", ENOTDIR);
+    }
+    return dir;
+}
+
 void probeDirectIo(const std::string &dir, uint32_t alignment) {
     const std::string probe = dir + "/.direct-io-probe";
     const int fd = ::open(probe.c_str(), O_CREAT | O_RDWR | O_TRUNC | O_DIRECT, 0600);

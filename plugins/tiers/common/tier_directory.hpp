@@ -30,6 +30,12 @@ std::string createTierDirectory(const std::string &parent,
                                 const std::string &tierName,
                                 const FolderOwner &owner);
 
+// The persistent folder `<parent>/<name>` (option persistent_folder): made when missing
+// (`created` says so), never a per-run folder, so data in it outlives the run. `name` is one
+// path component of [A-Za-z0-9._-] that is not "." or "..". Throws mlps::Error(MLPS_E_INVALID).
+std::string
+openPersistentDirectory(const std::string &parent, const std::string &name, bool &created);
+
 // Throws mlps::Error when the file system under `dir` refuses O_DIRECT with `alignment`.
 void probeDirectIo(const std::string &dir, uint32_t alignment);
 

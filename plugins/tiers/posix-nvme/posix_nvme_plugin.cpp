@@ -19,6 +19,17 @@ constexpr mlps_option_spec kOptions[] = {
      "Make every write durable before it completes: fdatasync or fsync after each write "
      "operation; none leaves it to the page cache (or to SYNC operations)."},
     mlps::posix::kFanoutOption,
+    {"persistent_folder",
+     MLPS_OPT_STRING,
+     0,
+     nullptr,
+     nullptr,
+     nullptr,
+     nullptr,
+     "Use the folder <path>/<persistent_folder> (made if missing) instead of a fresh "
+     "mlps-<tier_name>-XXXXXX, and never remove it: objects written there outlive the run and "
+     "a later run (or another rank on the same folder) finds them by key. For checkpoints "
+     "loaded in a later invocation and training datasets. keep is then moot."},
     {"threads",
      MLPS_OPT_INT,
      0,

@@ -87,7 +87,11 @@ PosixTier::PosixTier(const Host &host, const Config &config)
     openFlags_ = O_RDWR | O_CLOEXEC | (direct_ ? O_DIRECT : 0);
 
     checkParentDirectory(parent);
-    dir_ = createTierDirectory(parent, name_, {runIdOf(host_), keep_});
+    const std::string persistent =
+        config.isSet("persistent_folder") ? config.getString("persistent_folder") : "";
+    persistent_ = !persistent.empty();
+    dir_ = persistent_ ? openPersistentDirectory(parent, persistent, createdPersistent_)
+                       : createTierDirectory(parent, name_, {runIdOf(host_), keep_});
     try {
         if (direct_) {
             probeDirectIo(dir_, kDirectAlignment);
@@ -99,7 +103,11 @@ PosixTier::PosixTier(const Host &host, const Config &config)
             throw systemError("open " + dir_);
         }
     } catch (...) {
-        removeTree(dir_);
+        if (!persistent_) {
+            removeTree(dir_);
+        } else if (createdPersistent_) {
+            ::rmdir(dir_.c_str());
+        }
         throw;
     }
     host_.log(MLPS_LOG_DEBUG,
@@ -121,6 +129,23 @@ PosixTier::~PosixTier() {
     }
     if (dirFd_ >= 0) {
         ::close(dirFd_);
+    }
+    if (persistent_) {
+        // The folder outlives the run, and so does every object left in it: what the
+        // benchmark did not DELETE is there for the next run. Only empty fan-out folders go,
+        // and the folder itself if this instance made it and nothing is left (rmdir removes
+        // nothing else).
+        for (uint32_t b = 0; b < fanout_; ++b) {
+            ::rmdir((dir_ + "/" + bucketName(b, fanout_)).c_str());
+        }
+        if (createdPersistent_ && ::rmdir(dir_.c_str()) == 0) {
+            return;
+        }
+        host_.log(MLPS_LOG_INFO,
+                  "tier '%s': persistent folder %s keeps its objects",
+                  name_.c_str(),
+                  dir_.c_str());
+        return;
     }
     if (keep_) {
         host_.log(MLPS_LOG_INFO,
@@ -175,7 +200,42 @@ std::shared_ptr<FileObject> PosixTier::find(std::string_view key) {
     Shard &shard = index_.shardFor(key);
     std::lock_guard lock(shard.mutex);
     const auto it = shard.objects.find(key);
-    return it == shard.objects.end() ? nullptr : it->second;
+    if (it != shard.objects.end()) {
+        return it->second;
+    }
+    return persistent_ ? adoptLocked(shard, key) : nullptr;
+}
+
+std::string PosixTier::pathFor(std::string_view key) {
+    std::string path = dir_ + "/";
+    if (fanout_ != 0) {
+        path += bucketName(static_cast<uint32_t>(stableHash(key) % fanout_), fanout_);
+        path += "/";
+    }
+    path += fileNameFor(key, nextUnique_.fetch_add(1, std::memory_order_relaxed));
+    return path;
+}
+
+std::shared_ptr<FileObject> PosixTier::adoptLocked(Shard &shard, std::string_view key) {
+    // Only keys whose file name is the key itself (fileNameFor: up to 100 bytes) can be found
+    // again without an index; longer ones get a unique name and stay this instance's.
+    if (key.size() > 100) {
+        return nullptr;
+    }
+    std::string path = pathFor(key);
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        return nullptr;
+    }
+    const auto size = static_cast<uint64_t>(st.st_size);
+    if (!budget_.reserve(size)) {
+        return nullptr;
+    }
+    auto object = std::make_shared<FileObject>(std::move(path), size, openFds_);
+    object->size.store(size, std::memory_order_relaxed);
+    shard.objects.emplace(std::string(key), object);
+    objects_.fetch_add(1, std::memory_order_relaxed);
+    return object;
 }
 
 int PosixTier::lease(std::shared_ptr<FileObject> object, Target &out) noexcept {
@@ -279,12 +339,7 @@ PosixTier::prepareWrite(std::string_view key, const mlps_io &io, Target &target,
         if (!budget_.reserve(reservation)) {
             return MLPS_E_NO_SPACE;
         }
-        std::string path = dir_ + "/";
-        if (fanout_ != 0) {
-            path += bucketName(static_cast<uint32_t>(stableHash(key) % fanout_), fanout_);
-            path += "/";
-        }
-        path += fileNameFor(key, nextUnique_.fetch_add(1, std::memory_order_relaxed));
+        std::string path = pathFor(key);
         try {
             object = std::make_shared<FileObject>(std::move(path), reservation, openFds_);
         } catch (...) {
@@ -351,7 +406,10 @@ PosixTier::prepareRead(std::string_view key, const mlps_io &io, Target &target, 
 mlps_status PosixTier::remove(std::string_view key, Target &target) {
     Shard &shard = index_.shardFor(key);
     std::lock_guard lock(shard.mutex);
-    const auto it = shard.objects.find(key);
+    auto it = shard.objects.find(key);
+    if (it == shard.objects.end() && persistent_ && adoptLocked(shard, key) != nullptr) {
+        it = shard.objects.find(key);
+    }
     if (it == shard.objects.end()) {
         return MLPS_E_NOT_FOUND;
     }

@@ -94,6 +94,11 @@ class PosixTier final : public TierPlugin {
     // DELETE's index half, in submit(): the object leaves the index and its reservation is
     // freed; `target` gets the object for unlinkTarget.
     mlps_status remove(std::string_view key, Target &target);
+    // With a persistent folder: the object `key` left in it by an earlier run (or another
+    // rank's tier on the same folder), entered into the index; nullptr when there is none.
+    // The caller holds shard.mutex.
+    std::shared_ptr<FileObject> adoptLocked(Shard &shard, std::string_view key);
+    std::string pathFor(std::string_view key);
     // Opens (creates) an object's file, making its fan-out folder on first use; fd or -errno.
     int createFile(const std::string &path) noexcept;
 
@@ -105,6 +110,8 @@ class PosixTier final : public TierPlugin {
     SyncMode syncMode_ = SyncMode::None;
     uint32_t fanout_ = 0;
     bool keep_ = false;
+    bool persistent_ = false;        // dir_ is the persistent_folder: never removed
+    bool createdPersistent_ = false; // ... and this instance made it
     bool preallocate_ = true;
     uint32_t threads_ = kDefaultThreads;
     uint64_t chunkSize_ = kDefaultChunkSize;

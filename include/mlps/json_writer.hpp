@@ -1,6 +1,6 @@
-// A minimal JSON object writer for tierbench's report and plan. Hand-written on purpose: a
-// plugin is built exactly as a third party builds one, with the SDK and nothing else, and
-// these few flat objects of numbers and short strings need no more than this.
+// A minimal JSON writer for benchmark reports and plans (objects and arrays of numbers, strings
+// and nested values). Hand-written on purpose: a plugin is built exactly as a third party
+// builds one, with the SDK and nothing else, and these small documents need no more than this.
 #pragma once
 
 #include <cmath>
@@ -9,7 +9,9 @@
 #include <string>
 #include <string_view>
 
-namespace mlps::tierbench {
+namespace mlps {
+
+class JsonArray;
 
 class JsonObject {
   public:
@@ -29,13 +31,7 @@ class JsonObject {
     JsonObject &add(std::string_view key, uint32_t value) { return add(key, uint64_t{value}); }
     JsonObject &add(std::string_view key, double value) {
         name(key);
-        if (!std::isfinite(value)) { // JSON has no NaN or infinity
-            text_ += "null";
-            return *this;
-        }
-        char number[32];
-        std::snprintf(number, sizeof number, "%.10g", value);
-        text_ += number;
+        text_ += number(value);
         return *this;
     }
     JsonObject &add(std::string_view key, bool value) {
@@ -53,7 +49,28 @@ class JsonObject {
         text_ += object.str();
         return *this;
     }
+    JsonObject &add(std::string_view key, const JsonArray &array);
+    JsonObject &add(std::string_view key, int64_t value) {
+        name(key);
+        text_ += std::to_string(value);
+        return *this;
+    }
     std::string str() const { return "{" + text_ + "}"; }
+
+    // `s` as a JSON string literal, quotes included.
+    static std::string quoted(std::string_view s) {
+        JsonObject o;
+        o.quote(s);
+        return o.text_;
+    }
+    static std::string number(double value) {
+        if (!std::isfinite(value)) { // JSON has no NaN or infinity
+            return "null";
+        }
+        char text[32];
+        std::snprintf(text, sizeof text, "%.10g", value);
+        return text;
+    }
 
   private:
     void name(std::string_view key) {
@@ -95,4 +112,29 @@ class JsonObject {
     std::string text_;
 };
 
-} // namespace mlps::tierbench
+class JsonArray {
+  public:
+    JsonArray &add(double value) { return raw(JsonObject::number(value)); }
+    JsonArray &add(uint64_t value) { return raw(std::to_string(value)); }
+    JsonArray &add(std::string_view value) { return raw(JsonObject::quoted(value)); }
+    JsonArray &add(const JsonObject &object) { return raw(object.str()); }
+    std::string str() const { return "[" + text_ + "]"; }
+
+  private:
+    JsonArray &raw(const std::string &text) {
+        if (!text_.empty()) {
+            text_ += ",";
+        }
+        text_ += text;
+        return *this;
+    }
+    std::string text_;
+};
+
+inline JsonObject &JsonObject::add(std::string_view key, const JsonArray &array) {
+    name(key);
+    text_ += array.str();
+    return *this;
+}
+
+} // namespace mlps
