@@ -9,6 +9,9 @@
 #   4. $BUILD/core/mlpsrun run SPEC --plugin-path DIR: tierbench on the example tier, verify on
 #   5. install the template into the staged plugindir and run the STAGED mlpsrun with no
 #      plugin path at all: it must find tierbench and example next to itself (relocated install)
+#   6. $BUILD/core/mlpsrun plugins check example.so: the template passes the conformance suite
+#   7. meson install --tags devel: the plugin author kit alone (headers, .pc, version script,
+#      guide, templates, C example), no executable and no plugin
 #
 # Usage: sdk_test.sh BUILD_DIR SOURCE_DIR. Exit 77 (skipped) when meson, ninja or pkg-config is
 # missing.
@@ -155,6 +158,28 @@ echo "$list"
 grep -q "^example .*$plugindir/example.so" <<<"$list" ||
     fail "the staged mlpsrun does not find example.so in its plugindir"
 check_run "$tmp/run-staged" "$plugindir/example.so" env -u MLPS_PLUGIN_PATH "$staged_mlpsrun" run "$tmp/check.yaml"
+
+step "6. $mlpsrun plugins check $plugin"
+check_out=$("$mlpsrun" plugins check "$plugin" --scratch "$tmp") || {
+    echo "$check_out"
+    fail "the template does not pass plugins check"
+}
+echo "$check_out"
+grep -q "^verdict: PASS" <<<"$check_out" || fail "plugins check printed no PASS verdict"
+grep -q "pass  exported-symbols" <<<"$check_out" ||
+    fail "the template exports more than mlps_plugin_entry"
+
+step "7. meson install --tags devel: the plugin author kit only"
+devel=$tmp/devel
+meson install -C "$build" --destdir "$devel" --no-rebuild --quiet --tags devel
+for want in mlps-plugin-1.pc tier_abi.h mlps-plugin.map plugin-guide.md good_tier.c \
+    example_tier.cpp; do
+    [ -n "$(find "$devel" -name "$want" -print -quit)" ] || fail "--tags devel did not install $want"
+done
+if [ -n "$(find "$devel" \( -name mlpsrun -o -name '*.so' \) -print -quit)" ]; then
+    fail "--tags devel installed more than the SDK: $(find "$devel" \( -name mlpsrun -o -name '*.so' \))"
+fi
+echo "devel install: $(find "$devel" -type f | wc -l) files"
 
 echo
 echo "PASS"
