@@ -61,7 +61,7 @@ with tempfile.TemporaryDirectory(prefix="mlps-check-test-") as scratch:
          ["more completions than ops", "for no outstanding op"]),
         ("submit_no_space", ["--check", "no-space"], "no-space",
          ["submit", "returned MLPS_E_NO_SPACE", "an I/O error (NO_SPACE, NOT_FOUND, ...) is a completion"]),
-        ("poll_blocks", ["--check", "poll-empty", "--deadline", "3s"], "poll-empty",
+        ("poll_blocks", ["--check", "poll-empty", "--deadline", "10s"], "poll-empty",
          ["hung in poll(min_done 1", "timeout forever", "0 op(s) outstanding",
           "the call returns at once"]),
         ("hangs", ["--check", "sync", "--deadline", "3s"], "sync",
@@ -94,7 +94,7 @@ with tempfile.TemporaryDirectory(prefix="mlps-check-test-") as scratch:
            parsed.get("verdict") == "fail" and parsed.get("failed") == 1 and
            parsed.get("passed") == 1, json.dumps(parsed)[:500])
     # The same defects pass the checks they do not touch.
-    code, checks, _ = report("corrupt_byte", "--check", "no-space", "--check", "queue-depth",
+    code, checks, _ = report("corrupt_byte", "--check", "poll-empty", "--check", "queue-depth",
                              scratch=scratch)
     expect("a defect fails only the checks that see it", code == 0, json.dumps(checks))
 
