@@ -19,6 +19,9 @@ int pluginsCheckCommand(const PluginsCheckOptions &options) {
         }
         return kExitOk;
     }
+    if (options.plugin.empty()) {
+        throw ConfigError("plugins check: PLUGIN is required (a FILE.so or a tier name)");
+    }
     check::TierCheckSettings settings;
     settings.sets = options.sets;
     settings.only = options.only;

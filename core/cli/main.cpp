@@ -140,8 +140,7 @@ int main(int argc, char **argv) {
         "Certify a tier plugin: run the tier conformance suite against it in a scratch folder "
         "and print one line per check and a verdict (exit 0 only when every check passes, 1 "
         "when one fails)");
-    check->add_option("PLUGIN", checkOptions.plugin, "A plugin file (FILE.so) or a tier name")
-        ->required();
+    check->add_option("PLUGIN", checkOptions.plugin, "A plugin file (FILE.so) or a tier name");
     check
         ->add_option("--set",
                      checkOptions.sets,

@@ -105,12 +105,14 @@ expect("an unknown check is exit 2 with a suggestion",
 code, out, err = check(fixture("correct"), "--set", "lable=x")
 expect("an unknown option is exit 2 with a suggestion",
        code == 2 and "did you mean 'label'" in err, err)
+code, out, err = check()
+expect("no PLUGIN is exit 2", code == 2 and "PLUGIN is required" in err, err)
 code, out, err = check("no-such-tier")
 expect("an unknown plugin name is exit 3", code == 3 and "no-such-tier" in err, err)
 # By name, through the search path; --list names every check.
 code, out, err = check("dram", "--check", "info")
 expect("a tier by name (dram) passes a check", code == 0 and "pass  info" in out, out + err)
-code, out, err = check("--list", "x")
+code, out, err = check("--list")
 expect("--list names the checks", code == 0 and "stress" in out and "no-space" in out, out + err)
 
 print("\n" + ("FAIL: " + ", ".join(failures) if failures else "PASS"))
