@@ -16,6 +16,12 @@ namespace mlps::core::check {
 
 namespace {
 
+// Sets a flag when the scope ends, however it ends.
+struct SetOnExit {
+    std::atomic<bool> &flag;
+    ~SetOnExit() { flag = true; }
+};
+
 // Runs `body(i)` on `n` threads; the first failure (or skip) of any thread ends the check
 // after all joined.
 template <class Body>
@@ -120,15 +126,18 @@ void checkDeleteWhileReading(CheckContext &ctx) {
         expectStatus(ctx, *q, writeOp("contended", content.data(), 0, size, size), MLPS_OK);
     }
     std::atomic<bool> writerDone{false};
+    std::atomic<bool> readerStarted{false};
     std::atomic<int> reads{0};
     onThreads(ctx, 2, [&](int id) {
+        // Whatever happens to one thread, the other does not wait for it for ever: the writer
+        // ends the reader's loop, the reader lets the writer start.
+        SetOnExit onExit{id == 0 ? writerDone : readerStarted};
         auto q = tier->openQueue(1);
         if (id == 0) {
-            // The reader stops when the writer is done, failed or not.
-            struct Done {
-                std::atomic<bool> &flag;
-                ~Done() { flag = true; }
-            } done{writerDone};
+            // Start once the reader runs, so that the rounds race reads, not an idle tier.
+            while (!readerStarted) {
+                std::this_thread::yield();
+            }
             for (int i = 0; i < kRounds; ++i) {
                 expectStatus(ctx, *q, deleteOp("contended"), MLPS_OK);
                 expectStatus(ctx, *q, writeOp("contended", content.data(), 0, size, size), MLPS_OK);
@@ -136,6 +145,7 @@ void checkDeleteWhileReading(CheckContext &ctx) {
             return;
         }
         Buffer buf = tier->buffer(size);
+        readerStarted = true;
         // Every read sees the whole object or none of it (NOT_FOUND, or RANGE while it fills).
         while (!writerDone) {
             const mlps_completion c = q->run(readOp("contended", buf.data(), 0, size));
