@@ -27,6 +27,18 @@ int runCommand(const RunCommandOptions &options);
 int validateCommand(const RunCommandOptions &options);
 int pluginsListCommand(const std::vector<std::string> &pluginPaths);
 int pluginsInspectCommand(const std::string &file);
+struct PluginsCheckOptions {
+    std::string plugin; // FILE.so or a tier name
+    std::vector<std::string> sets;
+    std::vector<std::string> only;
+    std::vector<std::string> pluginPaths;
+    std::string deadline; // a duration; empty: the default
+    std::string scratch;
+    bool json = false;
+    bool list = false;
+};
+// `mlpsrun plugins check`: 0 when every check passes, 1 when one fails.
+int pluginsCheckCommand(const PluginsCheckOptions &options);
 int describeCommand(const std::string &name, const std::vector<std::string> &pluginPaths);
 // `mlpsrun history list` / `show ID` over <resultsDir>/index.jsonl.
 int historyListCommand(const std::string &resultsDir, size_t limit);

@@ -136,6 +136,41 @@ int main(int argc, char **argv) {
     auto *inspect = plugins->add_subcommand("inspect", "Load one .so and show what it declares");
     inspect->add_option("FILE", inspectFile, "A plugin file (.so)")->required();
 
+    PluginsCheckOptions checkOptions;
+    auto *check = plugins->add_subcommand(
+        "check",
+        "Certify a tier plugin: run the tier conformance suite against it in a scratch folder "
+        "and print one line per check and a verdict (exit 0 only when every check passes, 1 "
+        "when one fails)");
+    check->add_option("PLUGIN", checkOptions.plugin, "A plugin file (FILE.so) or a tier name");
+    check
+        ->add_option("--set",
+                     checkOptions.sets,
+                     "A tier option for every instance the checks create: option=value "
+                     "(repeatable), e.g. direct=false; capacity=SIZE sets the capacity of "
+                     "checks that need none in particular (default 256MiB)")
+        ->type_name("OPTION=VALUE")
+        ->allow_extra_args(false);
+    check->add_option("--check", checkOptions.only, "Run only this check (repeatable)")
+        ->type_name("NAME")
+        ->allow_extra_args(false);
+    check
+        ->add_option("--deadline",
+                     checkOptions.deadline,
+                     "Longest one check may take before it is killed and failed (default 60s); "
+                     "a call that must return at once gets min(5s, this)")
+        ->type_name("DURATION");
+    check
+        ->add_option("--scratch",
+                     checkOptions.scratch,
+                     "Make the scratch folder under DIR (default $TMPDIR or /tmp); PATH "
+                     "options not given with --set point into it")
+        ->type_name("DIR");
+    check->add_flag("--json", checkOptions.json, "Print the report as JSON (for CI)");
+    check->add_flag("--list", checkOptions.list, "List the checks and exit");
+    check->add_option("--plugin-path", checkOptions.pluginPaths, "Look in DIR first (repeatable)")
+        ->type_name("DIR");
+
     std::string describeName;
     std::vector<std::string> describePaths;
     auto *describe = app.add_subcommand(
@@ -202,6 +237,9 @@ int main(int argc, char **argv) {
         }
         if (*inspect) {
             return pluginsInspectCommand(inspectFile);
+        }
+        if (*check) {
+            return pluginsCheckCommand(checkOptions);
         }
         if (*describe) {
             return describeCommand(describeName, describePaths);

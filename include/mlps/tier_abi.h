@@ -8,6 +8,26 @@
  * at once. A synchronous tier performs the operation inside submit() and hands the completion
  * back at the next poll(). An I/O error is data: a completion with a negative status and the
  * errno, never a failed submit().
+ *
+ * `mlpsrun plugins check FILE.so` runs every rule written here against a tier and says which
+ * one it breaks; share/doc/plugin-guide.md is the long form of this contract.
+ *
+ * What the shipped benchmarks ask of a tier (size your allocator for it):
+ *  - kvcache: one object per cache entry, from a few MiB up to several GiB (context tokens x
+ *    128 KiB for llama3.1-8b), written and read in `chunk_size` ops (1 MiB by default) with
+ *    object_size announcing the whole entry at its first write; whole entries are deleted.
+ *    An allocator that needs one contiguous free run per object fails here once free space is
+ *    fragmented: free space in pieces must add up.
+ *  - tierbench: `objects` objects of `object_size` (default 16 MiB), ops of `io_size` (default
+ *    1 MiB, a multiple of info.alignment) at io_size-aligned offsets.
+ *  - training / checkpoint: files of MiBs to GiBs read or written whole, in large ops.
+ *
+ * Creating an instance (descriptor->create): refuse bad options with MLPS_E_INVALID and a
+ * message that starts with the option's dotted name ("path: /x does not exist"): the user gets
+ * exit code 2 and the spec's line. Any other negative status is a system problem (a device that
+ * cannot be opened, no memory): exit code 4. Checks that need nothing created (an option that
+ * depends on another, a path that must exist) belong in descriptor->validate too, which runs in
+ * `mlpsrun validate` and --dry-run and must create nothing (plugin_abi.h).
  */
 #ifndef MLPS_TIER_ABI_H
 #define MLPS_TIER_ABI_H
@@ -40,6 +60,15 @@ enum mlps_io_opcode {
  * For a WRITE that creates an object, object_size announces its final size so the tier can
  * reserve capacity once (0 = offset + length). Writing past the end of an existing object
  * grows it. Reading past the end fails with MLPS_E_RANGE.
+ *
+ * Capacity: a write that does not fit completes with MLPS_E_NO_SPACE and writes nothing (a
+ * tier that reserves object_size says so at the object's first write, one that does not at the
+ * write that overflows); DELETE gives the object's capacity back at once. used_bytes counts at
+ * least the bytes of every object. To see a tier's NO_SPACE handling, run
+ * `mlpsrun plugins check FILE.so --check no-space` (it fills a 4 MiB tier); tierbench refuses
+ * to start on a tier too small for its objects, so it cannot show it.
+ * An unknown opcode completes with MLPS_E_NOT_SUPPORTED. SYNC of a key that does not exist
+ * completes with MLPS_OK or MLPS_E_NOT_FOUND.
  */
 struct mlps_io {
     uint32_t opcode; /* enum mlps_io_opcode */
@@ -83,7 +112,11 @@ struct mlps_tier_info {
     uint64_t objects;
     uint32_t max_queue_depth; /* 0 = no limit */
     uint32_t reserved;
-    char location[256]; /* where the bytes are, for people: "/mnt/nvme/mlps-...", "host memory" */
+    /* Where the bytes are, NUL-terminated: "/mnt/nvme/mlps-...", "host memory". Shown to people,
+     * and more: when it is the path of an existing folder or file, the core reports the file
+     * system it is on (type, size, free space) in summary.json's `file_system` block; any other
+     * text (a device name, "host memory") gets no such block. A file tier gives its folder. */
+    char location[256];
 
     /* ---- since 1.1 ---- */
     /* enum mlps_memory_kind of what ops->buffer_alloc returns; 0 (a 1.0 tier) = MLPS_MEMORY_HOST.
@@ -98,14 +131,32 @@ struct mlps_tier_ops {
     uint32_t struct_size;
 
     /* Required. */
+    /* Fills at most out->struct_size bytes (the caller's struct may be an older minor's) and
+     * sets out->struct_size to what it filled. Thread-safe; cheap (called for reports). */
     mlps_status (*info)(void *self, struct mlps_tier_info *out);
+    /* A queue holds up to `depth` ops outstanding (submitted, and not yet handed back by poll,
+     * whether done or not). depth 0 asks for the tier's default depth; a tier without one
+     * refuses it with MLPS_E_INVALID and a message. A depth above info.max_queue_depth is
+     * refused with MLPS_E_INVALID, or opened at max_queue_depth. */
     mlps_status (*open_queue)(void *self, uint32_t depth, void **queue, struct mlps_error *err);
-    void (*close_queue)(void *self, void *queue); /* waits for ops still in flight */
-    /* Accepts up to n ops (*accepted says how many); MLPS_BUSY when none fits now. */
+    /* Waits for ops still in flight (after it returns, each write was done completely or not
+     * at all), drops their completions, frees the queue. Their buffers stay valid until then. */
+    void (*close_queue)(void *self, void *queue);
+    /* Accepts up to n ops (*accepted says how many) and returns MLPS_OK with *accepted >= 1,
+     * or MLPS_BUSY with *accepted = 0 when none fits now (depth ops outstanding): poll, then
+     * submit the rest again. No other status: an op's failure (NO_SPACE, NOT_FOUND, ...) is
+     * its completion. */
     mlps_status (*submit)(void *queue, const struct mlps_io *ios, uint32_t n, uint32_t *accepted);
     /* Waits up to timeout_ns for at least min_done completions, returns at most max_done.
      * Returns fewer than min_done (possibly none) when the timeout expires or when fewer ops
-     * than min_done are in flight on this queue; never blocks on an empty queue. */
+     * than min_done are in flight on this queue; never blocks on an empty queue. Each op
+     * submitted completes exactly once, with its user_data; a successful READ or WRITE has
+     * bytes = length.
+     * timeout_ns 0: return at once with what is ready (a synchronous tier: everything
+     * submitted). Any value up to UINT64_MAX is allowed; UINT64_MAX (or any value too large to
+     * add to a clock) means wait for ever, that is until min_done completions or the queue
+     * has fewer than min_done outstanding: never overflow a deadline computation. Returns
+     * MLPS_OK; errors are in the completions. */
     mlps_status (*poll)(void *queue,
                         struct mlps_completion *out,
                         uint32_t min_done,
@@ -113,7 +164,9 @@ struct mlps_tier_ops {
                         uint64_t timeout_ns,
                         uint32_t *n_done);
 
-    /* Optional (NULL = the host allocates aligned host memory). */
+    /* Optional (NULL = the host allocates aligned host memory). Offered when the descriptor's
+     * caps have MLPS_TIER_CAP_BUFFER_ALLOC: then both are set, buffers are aligned to
+     * info.alignment and of kind info.buffer_memory, and can carry this tier's ops. */
     mlps_status (*buffer_alloc)(void *self, uint64_t size, void **buf, struct mlps_error *err);
     void (*buffer_free)(void *self, void *buf, uint64_t size);
 };

@@ -11,6 +11,10 @@
 #      plugin path at all: it must find tierbench and example next to itself (relocated install)
 #   6. the same for share/templates/benchmark-plugin (examplebench.so, built on io_pump.hpp):
 #      build out of tree against the staged SDK, inspect it, run it on the dram tier
+
+#   7. $BUILD/core/mlpsrun plugins check example.so: the template passes the conformance suite
+#   8. meson install --tags devel: the plugin author kit alone (headers, .pc, version script,
+#      guide, templates, C example), no executable and no plugin
 #
 # Usage: sdk_test.sh BUILD_DIR SOURCE_DIR. Exit 77 (skipped) when meson, ninja or pkg-config is
 # missing.
@@ -202,6 +206,28 @@ ok = s["status"] == "ok" and b["bytes"] == 2 * 4 * 256 * 1024 and b["errors"] ==
 print(("ok:     " if ok else "FAILED: ") + "examplebench wrote and read 2 x 1 MiB, no errors")
 sys.exit(0 if ok else 1)
 PY
+
+step "7. $mlpsrun plugins check $plugin"
+check_out=$("$mlpsrun" plugins check "$plugin" --scratch "$tmp") || {
+    echo "$check_out"
+    fail "the template does not pass plugins check"
+}
+echo "$check_out"
+grep -q "^verdict: PASS" <<<"$check_out" || fail "plugins check printed no PASS verdict"
+grep -q "pass  exported-symbols" <<<"$check_out" ||
+    fail "the template exports more than mlps_plugin_entry"
+
+step "8. meson install --tags devel: the plugin author kit only"
+devel=$tmp/devel
+meson install -C "$build" --destdir "$devel" --no-rebuild --quiet --tags devel
+for want in mlps-plugin-1.pc tier_abi.h mlps-plugin.map plugin-guide.md good_tier.c \
+    example_tier.cpp; do
+    [ -n "$(find "$devel" -name "$want" -print -quit)" ] || fail "--tags devel did not install $want"
+done
+if [ -n "$(find "$devel" \( -name mlpsrun -o -name '*.so' \) -print -quit)" ]; then
+    fail "--tags devel installed more than the SDK: $(find "$devel" \( -name mlpsrun -o -name '*.so' \))"
+fi
+echo "devel install: $(find "$devel" -type f | wc -l) files"
 
 echo
 echo "PASS"

@@ -38,12 +38,15 @@ TEST_CASE("dram: descriptor") {
     CHECK(bandwidth);
 }
 
-TEST_CASE("dram: conformance") {
-    const TierUnderTest t = dram();
-    if (t.descriptor == nullptr) {
-        return;
-    }
-    checkConformance(t);
+TEST_CASE("dram: conformance (plugins check)") {
+    checkConformance("DRAM_SO");
+}
+
+TEST_CASE("dram: conformance with emulated latency (asynchronous)") {
+    checkConformance("DRAM_SO",
+                     {"emulate.latency=20us"},
+                     "",
+                     {"queue-depth", "poll-min-max", "close-in-flight", "round-trip", "stress"});
 }
 
 TEST_CASE("dram: capacity 0 means half of physical memory") {

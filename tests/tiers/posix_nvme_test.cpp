@@ -69,19 +69,18 @@ std::string createError(const mlps_plugin_descriptor *d, FakeHost &host, Options
 
 } // namespace
 
-TEST_CASE("posix-nvme: conformance") {
+TEST_CASE("posix-nvme: conformance (plugins check)") {
     ScratchDir dir;
-    const TierUnderTest t = posixIn(dir.path());
-    if (t.descriptor == nullptr) {
-        return;
+    SUBCASE("every check") {
+        checkConformance("POSIX_NVME_SO", {}, dir.path());
     }
-    checkConformance(t);
     SUBCASE("flat folder (fanout 0)") {
-        const TierUnderTest flat = posixIn(dir.path(), [](Options &o) { o.integer("fanout", 0); });
-        checkRoundTripWithByteRanges(flat);
-        checkConcurrentQueues(flat);
+        checkConformance("POSIX_NVME_SO",
+                         {"fanout=0"},
+                         dir.path(),
+                         {"round-trip", "byte-ranges", "many-queues"});
     }
-    CHECK(fs::is_empty(dir.path())); // every tier removed its folder
+    CHECK(fs::is_empty(dir.path())); // the checker removed its scratch folder
 }
 
 TEST_CASE("posix-nvme: refuses a bad path") {

@@ -1,10 +1,13 @@
-// Behaviour every tier of this release must show, run against dram and posix-nvme alike:
-// byte-range round trips, NOT_FOUND/RANGE/NO_SPACE as completions, BUSY on a full queue,
-// capacity freed by DELETE, concurrent queues, delete while reading.
+// The tier under test, and the conformance suite every tier must pass: the checks of
+// `mlpsrun plugins check` (core/check/), run here on in-tree tiers, each check a doctest
+// assertion carrying the checker's own expected/happened message. The suite lives once, in the
+// core, for the CLI and these tests alike.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "plugin_under_test.hpp"
 #include "tier_driver.hpp"
@@ -26,13 +29,12 @@ struct TierUnderTest {
     TierInstance create(FakeHost &host, uint64_t capacity = 0) const;
 };
 
-void checkRoundTripWithByteRanges(const TierUnderTest &t);
-void checkNotFoundAndRangeAreCompletions(const TierUnderTest &t);
-void checkCapacityIsEnforced(const TierUnderTest &t);
-void checkBusyWhenQueueIsFull(const TierUnderTest &t);
-void checkConcurrentQueues(const TierUnderTest &t);
-void checkDeleteWhileReading(const TierUnderTest &t);
-// Every check above, each as its own doctest SUBCASE (call it from a TEST_CASE).
-void checkConformance(const TierUnderTest &t);
+// Runs the `plugins check` suite on plugin file $envVar (skipped when unset: not built) with
+// the tier options `sets` ("direct=false"), its scratch folder under `scratchRoot` (empty: the
+// temporary folder), only the checks named in `only` (empty: all). One CHECK per check.
+void checkConformance(const char *envVar,
+                      const std::vector<std::string> &sets = {},
+                      const std::string &scratchRoot = "",
+                      const std::vector<std::string> &only = {});
 
 } // namespace mlps::test
