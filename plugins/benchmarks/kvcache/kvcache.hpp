@@ -24,6 +24,9 @@ class KvCache final : public BenchmarkPlugin {
     void run(mlps_phase phase) override;
     std::string report() override;
     static std::string plan(const Host &host, const Config &config);
+    // Checks the options and reads the source's input in full (a fast pass) without creating
+    // anything: bad input stops the run before any tier exists (ABI 1.1 validate hook).
+    static void validate(const Host &host, const Config &config);
 
   private:
     void runPass(Pass pass, mlps_phase phase);
@@ -37,5 +40,11 @@ class KvCache final : public BenchmarkPlugin {
 std::string buildReport(Engine &engine, const std::vector<std::string> &tierPlugins);
 // plan.cpp
 std::string buildPlan(const Host &host, const Config &config);
+// validate.cpp: the settings, checked, and the source's summary (a fast pass over its input).
+struct Validated {
+    Settings settings;
+    SourceSummary source;
+};
+Validated validateOptions(const Host &host, const Config &config);
 
 } // namespace mlps::kvcache
