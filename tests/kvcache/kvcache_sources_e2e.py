@@ -231,18 +231,41 @@ def case_reference_trace_replay():
 
 
 def case_hour_in_trace_mode():
-    """An hour of the quickstart's workload in trace mode: virtual time, done in seconds."""
+    """An hour of the quickstart's workload in trace mode: virtual time, so it ends by itself."""
     with tempfile.TemporaryDirectory() as tmp:
         t = pathlib.Path(tmp)
-        spec = pathlib.Path(sys.argv[2]) / "share" / "specs" / "kvcache-quickstart.yaml"
-        proc = run(["run", str(spec), "--results-dir", str(t / "r"),
-                    "--set", "benchmark.options.trace_only=true",
-                    "--set", f"benchmark.options.io_trace={t / 'hour.csv'}",
-                    "--set", "run.duration=3600s"], timeout=300, expect=0)
+        data = data_dir(tmp)
+        # The quickstart's workload (share/specs/kvcache-quickstart.yaml) without its prefault.
+        (t / "spec.yaml").write_text(textwrap.dedent(f"""\
+            benchmark:
+              plugin: kvcache
+              options:
+                model: llama3.1-8b
+                users: 10
+                arrivals: closed
+                generation_mode: none
+                trace_only: true
+                io_trace: {t / 'hour.csv'}
+            tiers:
+              - name: dram
+                plugin: dram
+                capacity: 2GiB
+              - name: nvme
+                plugin: posix-nvme
+                capacity: 8GiB
+                options:
+                  path: {data}
+            run:
+              warmup: 5s
+              duration: 3600s
+              seed: 42
+            """))
+        run(["run", str(t / "spec.yaml"), "--results-dir", str(t / "r")], timeout=250, expect=0)
         rows = (t / "hour.csv").read_text().splitlines()
         last = float(rows[-1].split(",")[0])
-        check(3000 < last <= 3605, f"the trace ends at {last} s of virtual time, not near 3600")
-        check(len(rows) > 1000, f"only {len(rows)} rows for an hour")
+        check(3500 < last <= 3605, f"the trace ends at {last} s of virtual time, not near 3605")
+        check(len(rows) > 10000, f"only {len(rows)} rows for an hour")
+        check(list(data.iterdir()) == [], "trace mode left files")
 
 
 def case_bad_input():
