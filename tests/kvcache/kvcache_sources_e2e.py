@@ -268,6 +268,31 @@ def case_hour_in_trace_mode():
         check(list(data.iterdir()) == [], "trace mode left files")
 
 
+def case_burstgpt_open_arrivals():
+    """Open arrivals at Timestamp / trace_speedup: every row arrives at its own time (the op
+    log's time column is the scheduled arrival, exact, not a measured one)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data = data_dir(tmp)
+        log = pathlib.Path(tmp) / "log.csv"
+        options = {**SOURCES["burstgpt"], "arrivals": "open", "trace_speedup": 40,
+                   "max_queue": 1000, "op_log": str(log)}
+        del options["max_requests"]
+        summary, _ = run_spec(tmp, "o", spec_text(data, options))
+        rows = (TRACES / "burstgpt-sample.csv").read_text().splitlines()[1:]
+        m = summary["metrics"]
+        check(m["requests.ops"]["total"] + m["requests.rejected"]["total"] == len(rows),
+              "every row arrives once")
+        t0 = float(rows[0].split(",")[0])
+        arrivals = {}
+        for line in log.read_text().splitlines()[1:]:
+            time_us, _, _, _, key, _, _ = line.split(",")
+            arrivals.setdefault(int(key.rsplit("_", 1)[1]), int(time_us))  # its own request
+        check(len(arrivals) == m["requests.ops"]["total"], "one key per request")
+        for row, time_us in arrivals.items():
+            want = (float(rows[row].split(",")[0]) - t0) / 40 * 1e6
+            check(abs(time_us - want) <= 1, f"row {row} arrived at {time_us} us, not {want:.0f}")
+
+
 def case_bad_input():
     """Malformed input: exit 2 with file:line, before any tier is created."""
     with tempfile.TemporaryDirectory() as tmp:
