@@ -326,14 +326,30 @@ TEST_CASE("MPI ranks take disjoint shares of the input") {
     for (const auto &[kind, file] : {std::pair{SourceKind::BurstGpt, "burstgpt-sample.csv"},
                                      std::pair{SourceKind::Mooncake, "mooncake-sample.jsonl"},
                                      std::pair{SourceKind::ShareGpt, "sharegpt-sample.json"}}) {
+        CAPTURE(file);
         const Settings s = settingsFor(kind, file);
-        const SourceSummary all = scanSource(s, SourceContext{});
-        const SourceSummary r0 = scanSource(s, SourceContext{0, 0, 2, {}});
-        const SourceSummary r1 = scanSource(s, SourceContext{0, 1, 2, {}});
-        CHECK(r0.items + r1.items == all.items);
-        CHECK(r0.requests + r1.requests == all.requests);
-        CHECK(r0.items > 0);
-        CHECK(r1.items > 0);
+        // What a request is, whatever rank plays it: its lengths and arrival.
+        const auto stream = [&](uint32_t rank, uint32_t world) {
+            auto src = makeSource(s, SourceContext{0, rank, world, {}});
+            std::multiset<std::tuple<uint32_t, uint32_t, uint64_t, uint32_t>> out;
+            for (const Request &r : drain(*src)) {
+                out.insert({r.context, r.generation, r.atNs, r.turn});
+            }
+            return out;
+        };
+        const auto all = stream(0, 1);
+        auto r0 = stream(0, 2);
+        const auto r1 = stream(1, 2);
+        CHECK(!r0.empty());
+        CHECK(!r1.empty());
+        CHECK(r0.size() + r1.size() == all.size());
+        r0.insert(r1.begin(), r1.end());
+        CHECK(r0 == all);
+        const SourceSummary a = scanSource(s, SourceContext{});
+        const SourceSummary b = scanSource(s, SourceContext{0, 0, 2, {}});
+        const SourceSummary c = scanSource(s, SourceContext{0, 1, 2, {}});
+        CHECK(b.requests + c.requests == a.requests);
+        CHECK(a.requests == all.size());
     }
 }
 
