@@ -44,6 +44,7 @@ class IoTrace {
     struct Zstd;
     std::unique_ptr<Zstd> zstd_;
     std::string pending_; // zstd: text not yet compressed
+    std::string line_;    // the line being formatted (reused)
 };
 
 } // namespace mlps::kvcache
