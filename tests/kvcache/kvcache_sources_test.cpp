@@ -438,3 +438,20 @@ TEST_CASE("input is streamed: long lines and files larger than the read buffer")
     CHECK(sum.requests == 3001);
     CHECK(sum.spanS == doctest::Approx(5.0));
 }
+
+TEST_CASE("sharegpt scanner: brackets, braces and escaped quotes inside strings") {
+    const TempFile f("tricky.json",
+                     "[{\"id\": \"a]}\", \"conversations\": [\n"
+                     "  {\"from\": \"human\", \"value\": \"x } ] \\\" { [ \\\\\"},\n"
+                     "  {\"from\": \"gpt\", \"value\": \"ok\"}]},\n"
+                     " {\"conversations\": [{\"from\": \"human\", \"value\": \"q\"},"
+                     " {\"from\": \"gpt\", \"value\": \"[{\"}]}]\n");
+    Settings s = settingsFor(SourceKind::ShareGpt, "");
+    s.datasetPath = f.path.string();
+    auto src = makeSource(s, SourceContext{});
+    const auto got = drain(*src);
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].context == estimateTokens("x } ] \" { [ \\"));
+    CHECK(got[1].conversation == 1);
+    CHECK(got[1].generation == 2); // "[{": two symbols
+}
