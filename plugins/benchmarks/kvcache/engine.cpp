@@ -49,7 +49,7 @@ Engine::Engine(const Host &host, Settings settings) : host_(host), settings_(std
                     MLPS_E_INVALID);
     }
     bufferTier_ = chooseBufferTier(host_, tiers_, bufferTier_, alignment, settings_.chunkSize);
-    metrics_ = registerMetrics(host_, tierNames_);
+    metrics_ = registerMetrics(host_, tierNames_, settings_.source == SourceKind::Mooncake);
     removalSeq_.assign(n, 0);
     removing_.resize(n);
     data_ = std::make_unique<DataGen>(seed_, settings_.chunkSize);
@@ -62,24 +62,73 @@ Engine::Engine(const Host &host, Settings settings) : host_(host), settings_(std
                                          settings_.promoteOnRead,
                                          "kv.r" + std::to_string(rank_) + ".");
     planner_ = std::make_unique<Planner>(settings_, alignment);
-    users_ = makeUsers(settings_, seed_, rank_);
-    next_.resize(users_.size());
-    planned_.assign(users_.size(), 0);
-    done_.assign(users_.size(), 0);
-    parked_.resize(users_.size());
-    readyNs_.assign(users_.size(), 0);
-    vtimeNs_.assign(users_.size(), 0);
-    for (size_t u = 0; u < users_.size(); ++u) {
-        nextRequest(users_[u], settings_, next_[u]);
-        vtimeNs_[u] = next_[u].thinkNs;
+    if (settings_.source == SourceKind::Trace) {
+        std::vector<uint64_t> tierLimits;
+        for (const auto &t : tiers_) {
+            tierLimits.push_back(t.limit);
+        }
+        replay_ = std::make_unique<ReplayStore>(
+            std::move(tierLimits), alignment, "kv.r" + std::to_string(rank_) + ".");
+        planner_->setReplayStore(replay_.get());
     }
-    if (!settings_.opLog.empty()) {
-        std::string path = settings_.opLog;
+    source_ = makeSource(settings_, SourceContext{seed_, rank_, info.world_size, tierNames_});
+    const uint32_t lanes = source_->lanes();
+    next_.resize(lanes);
+    draws_.assign(lanes, 0);
+    planned_.assign(lanes, 0);
+    done_.assign(lanes, 0);
+    parked_.resize(lanes);
+    readyNs_.assign(lanes, 0);
+    vtimeNs_.assign(lanes, UINT64_MAX); // UINT64_MAX: the lane has nothing (more) to send
+    for (uint32_t u = 0; u < lanes; ++u) {
+        if (draw(u)) {
+            vtimeNs_[u] = closedKey(u, 0, 0);
+        }
+    }
+    const auto perRank = [&](std::string path) {
         if (info.world_size > 1 && path.find(std::to_string(rank_)) == std::string::npos) {
             path += ".r" + std::to_string(rank_); // one log per rank
         }
-        opLog_.open(path);
+        return path;
+    };
+    if (!settings_.opLog.empty()) {
+        opLog_.open(perRank(settings_.opLog));
     }
+    if (!settings_.ioTrace.empty()) {
+        ioTrace_.open(perRank(settings_.ioTrace));
+    }
+}
+
+bool Engine::draw(uint32_t u) {
+    if (!source_->next(u, next_[u])) {
+        vtimeNs_[u] = UINT64_MAX;
+        return false;
+    }
+    ++draws_[u];
+    return true;
+}
+
+uint64_t Engine::arrivalOf(uint32_t u, uint64_t previousNs, uint64_t startNs) const {
+    if (source_->timed()) {
+        return startNs + next_[u].atNs;
+    }
+    // At least 1 us apart: a think time of 0 must not make infinitely many arrivals.
+    return previousNs + std::max<uint64_t>(next_[u].thinkNs, 1000);
+}
+
+uint64_t Engine::closedKey(uint32_t u, uint64_t previousNs, uint64_t serviceNs) const {
+    // A timed source replays in the input's order whatever the requests' sizes: its items are
+    // numbered in that order.
+    return source_->timed() ? next_[u].item : previousNs + serviceNs + next_[u].thinkNs;
+}
+
+uint64_t Engine::serviceNs(const Plan &plan) const {
+    uint64_t bytes = 0;
+    for (const Step &step : plan.steps) {
+        bytes += step.target->size * (step.kind == StepKind::Move ? 2 : 1);
+    }
+    return static_cast<uint64_t>(static_cast<double>(bytes) * 1e9 /
+                                 static_cast<double>(settings_.virtualBandwidth));
 }
 
 Engine::~Engine() = default;

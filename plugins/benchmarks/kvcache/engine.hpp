@@ -17,10 +17,13 @@
 #include <mlps/plugin.hpp>
 
 #include "data_gen.hpp"
+#include "io_trace.hpp"
 #include "metrics.hpp"
 #include "op_log.hpp"
 #include "planner.hpp"
+#include "replay_store.hpp"
 #include "settings.hpp"
+#include "source.hpp"
 #include "tier_cache.hpp"
 #include "workload.hpp"
 
@@ -61,6 +64,7 @@ class Engine {
     const MetricIds &metrics() const { return metrics_; }
     const DataGen &data() const { return *data_; }
     TierCache &cache() { return *cache_; }
+    ReplayStore *replay() { return replay_.get(); } // source: trace only
     uint32_t bufferTier() const { return bufferTier_; }
     uint32_t rank() const { return rank_; }
     bool recordSamples() const { return pass_ == Pass::Requests; }
@@ -78,6 +82,9 @@ class Engine {
     // behind it, so a parked plan never waits for a free worker.
     bool takeParked(Job &job);
     bool stopping() const;
+    // Trace mode (trace_only): plans the phase's requests on a virtual clock on the calling
+    // thread, logs them and does no I/O (trace_mode.cpp).
+    void simulate(mlps_phase phase);
     void fail() { broken_.store(true); }
     bool broken() const { return broken_.load(std::memory_order_relaxed); }
 
@@ -114,6 +121,18 @@ class Engine {
     // finished its earlier request and thought; sets the job's arrival (ready) and start times.
     void waitUntilUserReady(std::unique_lock<std::mutex> &lock, Job &job);
     void sequence(Job &job); // tickets and removal ids of a fresh plan (dispatchMu_ held)
+    // Draws lane u's next request into next_[u]; false (and the lane retires) when the source
+    // has no more for it.
+    bool draw(uint32_t u);
+    // Open arrivals: when lane u's drawn request arrives, its previous one having arrived at
+    // previousNs (host clock; trace mode: virtual).
+    uint64_t arrivalOf(uint32_t u, uint64_t previousNs, uint64_t startNs) const;
+    // Closed arrivals: lane u's place in the virtual order once its previous request (planned
+    // at virtual time previousNs, served in serviceNs) is done: that time plus the think time;
+    // a timed source's item number (its requests keep the input's order).
+    uint64_t closedKey(uint32_t u, uint64_t previousNs, uint64_t serviceNs) const;
+    // Closed arrivals: the plan's virtual service time (its bytes at virtual_bandwidth).
+    uint64_t serviceNs(const Plan &plan) const;
 
     Host host_;
     Settings settings_;
@@ -126,14 +145,17 @@ class Engine {
     std::unique_ptr<DataGen> data_;
     std::unique_ptr<TierCache> cache_;
     std::unique_ptr<Planner> planner_;
+    std::unique_ptr<ReplayStore> replay_;
+    std::unique_ptr<RequestSource> source_;
     OpLog opLog_;
+    IoTrace ioTrace_;
 
     // Scheduling, all under dispatchMu_.
     std::mutex dispatchMu_;
     std::condition_variable dispatchCv_;
     Pass pass_ = Pass::Requests;
     mlps_phase phase_ = MLPS_PHASE_WARMUP;
-    std::vector<User> users_;
+    std::vector<uint64_t> draws_;         // requests drawn per lane (user), the heap's tie-break
     std::vector<Request> next_;           // each user's next request, drawn ahead
     std::vector<uint64_t> planned_;       // closed loop: the user's requests planned so far
     std::vector<uint64_t> done_;          // closed loop: ... and done (planned - done <= 4)

@@ -6,45 +6,53 @@
 namespace mlps::kvcache {
 
 KvCache::KvCache(const Host &host, const Config &config) : host_(host) {
-    Settings settings = parseSettings(config);
-    const mlps_run_info info = host.runInfo();
-    if (info.duration_ns == 0 && settings.maxRequests == 0) {
-        throw Error("with run.duration 0 (until the work is done) set the option 'max_requests'",
-                    MLPS_E_INVALID);
-    }
+    // Until the core calls the validate hook before creating tiers, create refuses bad input
+    // (a second fast pass when it does: cheap next to a run).
+    Settings settings = validateOptions(host, config).settings;
     if ((settings.tensorParallel & (settings.tensorParallel - 1)) != 0) {
         host.log(
             MLPS_LOG_WARN, "tensor_parallel %u is not a power of two", settings.tensorParallel);
     }
     engine_ = std::make_unique<Engine>(host, std::move(settings));
-    const uint32_t n = engine_->settings().workers;
+    // Trace mode plans on the calling thread and does no I/O: no workers, no buffers.
+    const uint32_t n = engine_->settings().traceOnly ? 0 : engine_->settings().workers;
     workers_.reserve(n);
     for (uint32_t i = 0; i < n; ++i) {
         workers_.push_back(std::make_unique<Worker>(*engine_, i));
     }
     const Settings &s = engine_->settings();
     host.log(MLPS_LOG_INFO,
-             "model %s: %llu bytes per token (tensor parallel %u); %u users, %u workers, %s "
-             "arrivals, generation %s",
+             "model %s: %llu bytes per token (tensor parallel %u); source %s, %u users, %u "
+             "workers, %s arrivals, generation %s%s",
              s.model.key.c_str(),
              static_cast<unsigned long long>(s.bytesPerToken),
              s.tensorParallel,
+             sourceName(s.source),
              s.users,
              s.workers,
              s.arrivals == Arrivals::Closed ? "closed" : "open",
-             s.generationMode.c_str());
+             s.generationMode.c_str(),
+             s.traceOnly ? "; trace mode: no I/O, virtual time" : "");
 }
 
 KvCache::~KvCache() {
     // Nothing left behind: delete every object the cache still holds.
     if (engine_ != nullptr && !workers_.empty()) {
         engine_->cache().clear();
+        if (engine_->replay() != nullptr) {
+            engine_->replay()->clear();
+        }
         workers_[0]->deleteObjects(engine_->takeOrphans(true));
     }
 }
 
 void KvCache::runPass(Pass pass, mlps_phase phase) {
     engine_->beginPass(pass, phase);
+    if (engine_->settings().traceOnly) {
+        engine_->simulate(phase); // trace mode: no I/O, no workers
+        engine_->cache().dropFailed();
+        return;
+    }
     std::vector<std::exception_ptr> failures(workers_.size());
     auto body = [&](size_t i) {
         try {
@@ -66,6 +74,9 @@ void KvCache::runPass(Pass pass, mlps_phase phase) {
     // Between passes nothing runs: forget entries a cut-short pass left half written, and
     // delete objects no entry owns any more.
     engine_->cache().dropFailed();
+    if (engine_->replay() != nullptr) {
+        engine_->replay()->dropFailed();
+    }
     workers_[0]->deleteObjects(engine_->takeOrphans(false));
     for (const auto &failure : failures) {
         if (failure) {
@@ -92,12 +103,12 @@ std::string KvCache::report() {
     return buildReport(*engine_, plugins);
 }
 
-void KvCache::validate(const Host &host, const Config &config) {
-    buildPlan(host, config);
-}
-
 std::string KvCache::plan(const Host &host, const Config &config) {
     return buildPlan(host, config);
+}
+
+void KvCache::validate(const Host &host, const Config &config) {
+    validateOptions(host, config);
 }
 
 } // namespace mlps::kvcache

@@ -24,7 +24,8 @@ class KvCache final : public BenchmarkPlugin {
     void run(mlps_phase phase) override;
     std::string report() override;
     static std::string plan(const Host &host, const Config &config);
-    // The plan's checks (model, tiers, sizes), creating nothing (ABI 1.1).
+    // Checks the options and reads the source's input in full (a fast pass) without creating
+    // anything: bad input stops the run before any tier exists (ABI 1.1 validate hook).
     static void validate(const Host &host, const Config &config);
 
   private:
@@ -39,5 +40,11 @@ class KvCache final : public BenchmarkPlugin {
 std::string buildReport(Engine &engine, const std::vector<std::string> &tierPlugins);
 // plan.cpp
 std::string buildPlan(const Host &host, const Config &config);
+// validate.cpp: the settings, checked, and the source's summary (a fast pass over its input).
+struct Validated {
+    Settings settings;
+    SourceSummary source;
+};
+Validated validateOptions(const Host &host, const Config &config);
 
 } // namespace mlps::kvcache

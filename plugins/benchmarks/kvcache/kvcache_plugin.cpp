@@ -10,8 +10,9 @@ constexpr mlps_plugin_descriptor kDescriptor = mlps::benchmarkDescriptor<mlps::k
     "kvcache",
     "1.0.0",
     "KV-cache offload for LLM inference: users, multi-turn conversations, waterfall LRU "
-    "tiers (MLPerf Storage v3 KV-cache successor). Not yet: prefix cache, RAG, ShareGPT/BurstGPT "
-    "replay, autoscaler, trace mode",
+    "tiers (MLPerf Storage v3 KV-cache successor); request sources synthetic, sharegpt, "
+    "burstgpt, mooncake (block-level prefix reuse), trace (replay); trace mode (no I/O). Not "
+    "yet: prefix cache, RAG, autoscaler",
     mlps::kvcache::kOptions);
 
 } // namespace

@@ -1,5 +1,9 @@
 #include "metrics.hpp"
 
+#include <utility>
+
+#include "planner.hpp"
+
 namespace mlps::kvcache {
 
 const char *opClassName(int c) {
@@ -8,7 +12,8 @@ const char *opClassName(int c) {
     return names[c];
 }
 
-MetricIds registerMetrics(const Host &host, const std::vector<std::string> &tierNames) {
+MetricIds
+registerMetrics(const Host &host, const std::vector<std::string> &tierNames, bool blocks) {
     MetricIds m;
     for (const auto &tier : tierNames) {
         TierIds t;
@@ -54,7 +59,41 @@ MetricIds registerMetrics(const Host &host, const std::vector<std::string> &tier
     m.errors = host.registerCounter("errors", "ops");
     m.verifyChecked = host.registerCounter("verify.checked_bytes", "bytes");
     m.verifyMismatched = host.registerCounter("verify.mismatched_bytes", "bytes");
+    if (blocks) {
+        m.hasBlocks = true;
+        m.blockHits = host.registerCounter("cache.block_hits", "blocks");
+        m.blockMisses = host.registerCounter("cache.block_misses", "blocks");
+        m.prefixTokensHit = host.registerHistogram("cache.prefix_tokens_hit", "tokens");
+        m.bytesSaved = host.registerCounter("cache.bytes_saved", "bytes");
+    }
     return m;
+}
+
+void recordPlanStats(const Host &host, const MetricIds &m, const PlanStats &st) {
+    const std::pair<mlps_metric_id, uint64_t> counters[] = {{m.hits, st.hits},
+                                                            {m.misses, st.misses},
+                                                            {m.multiTurnHits, st.multiTurnHits},
+                                                            {m.multiTurnMisses, st.multiTurnMisses},
+                                                            {m.prefillWrites, st.prefillWrites},
+                                                            {m.decodeReads, st.decodeReads},
+                                                            {m.writesSkipped, st.writesSkipped},
+                                                            {m.allocFailures, st.allocFailures}};
+    for (const auto &[id, value] : counters) {
+        if (value != 0) {
+            host.record(id, value);
+        }
+    }
+    if (m.hasBlocks) {
+        const std::pair<mlps_metric_id, uint64_t> blocks[] = {{m.blockHits, st.blockHits},
+                                                              {m.blockMisses, st.blockMisses},
+                                                              {m.bytesSaved, st.bytesSaved}};
+        for (const auto &[id, value] : blocks) {
+            if (value != 0) {
+                host.record(id, value);
+            }
+        }
+        host.record(m.prefixTokensHit, st.prefixTokensHit);
+    }
 }
 
 } // namespace mlps::kvcache

@@ -49,8 +49,18 @@ struct MetricIds {
     std::array<mlps_metric_id, kQosClasses> qosOps{}, qosLatency{}, qosOverP95{}, qosOverP99{};
     mlps_metric_id entrySize = 0;
     mlps_metric_id errors = 0, verifyChecked = 0, verifyMismatched = 0;
+    // source: mooncake only (hasBlocks): block-level reuse.
+    bool hasBlocks = false;
+    mlps_metric_id blockHits = 0, blockMisses = 0, prefixTokensHit = 0, bytesSaved = 0;
 };
 
-MetricIds registerMetrics(const Host &host, const std::vector<std::string> &tierNames);
+// blocks: register the block-reuse metrics (source mooncake).
+MetricIds
+registerMetrics(const Host &host, const std::vector<std::string> &tierNames, bool blocks = false);
+
+struct PlanStats;
+// The per-request counters of a plan (hits, misses, writes, blocks): the worker after the I/O,
+// trace mode at planning.
+void recordPlanStats(const Host &host, const MetricIds &m, const PlanStats &st);
 
 } // namespace mlps::kvcache

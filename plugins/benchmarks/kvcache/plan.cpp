@@ -40,11 +40,38 @@ std::string gib(double bytes) {
 } // namespace
 
 std::string buildPlan(const Host &host, const Config &config) {
-    const Settings s = parseSettings(config);
+    const Validated v = validateOptions(host, config);
+    const Settings &s = v.settings;
     const mlps_run_info info = host.runInfo();
     const Planner planner(s, 1);
     ordered out;
     ordered warnings = ordered::array();
+
+    // What the source will produce on this rank (a fast pass over its input).
+    ordered source;
+    source["kind"] = sourceName(s.source);
+    if (s.source != SourceKind::Synthetic) {
+        const SourceSummary &sum = v.source;
+        source["dataset_path"] = s.datasetPath;
+        source["items_per_pass"] = sum.items;
+        source["requests_per_pass"] = sum.requests;
+        source["context_tokens_per_pass"] = sum.contextTokens;
+        source["generated_tokens_per_pass"] = sum.generatedTokens;
+        source["replay_cycles"] = s.replayCycles;
+        if (s.source == SourceKind::Trace) {
+            source["operation_bytes_per_pass"] = sum.opBytes;
+        } else {
+            // KV written when nothing hits (mooncake: each distinct block once).
+            source["kv_bytes_per_pass"] = static_cast<double>(sum.entryTokens) *
+                                          static_cast<double>(s.bytesPerToken) / s.tensorParallel;
+        }
+        if (s.source != SourceKind::ShareGpt) {
+            source["trace_span_s"] = sum.spanS;
+            source["trace_speedup"] = s.traceSpeedup;
+        }
+    }
+    source["trace_only"] = s.traceOnly;
+    out["source"] = source;
 
     // Entry sizes: draw requests from the users' own streams, as a run would.
     std::vector<User> users = makeUsers(s, info.seed, 0);

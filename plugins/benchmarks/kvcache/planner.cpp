@@ -1,5 +1,7 @@
 #include "planner.hpp"
 
+#include "replay_store.hpp"
+
 namespace mlps::kvcache {
 
 uint64_t Planner::entrySize(uint64_t tokens) const {
@@ -7,14 +9,58 @@ uint64_t Planner::entrySize(uint64_t tokens) const {
     return (bytes + alignment_ - 1) / alignment_ * alignment_;
 }
 
+// Mooncake's block-level reuse: each hash id is an entry of its own; a cached block is read (a
+// hit), a missing one computed and written (a miss). No decode reads: the trace says nothing of
+// them, and re-reading every block would hide the prefix reuse being measured.
+void Planner::planBlocks(const Request &r, TierCache &cache, Plan &out, PlanStats &stats) {
+    const uint64_t size = entrySize(settings_.blockTokens);
+    bool prefix = true;
+    for (const uint64_t id : r.payload->blocks) {
+        blockKey(id, key_);
+        if (cache.read(key_, OpPhase::Decode, out)) {
+            ++stats.hits;
+            ++stats.blockHits;
+            stats.bytesSaved += size;
+            if (prefix) {
+                stats.prefixTokensHit += settings_.blockTokens;
+            }
+            continue;
+        }
+        prefix = false;
+        ++stats.misses;
+        ++stats.blockMisses;
+        switch (cache.write(key_, size, OpPhase::Prefill, out)) {
+        case TierCache::WriteResult::Written:
+            ++stats.prefillWrites;
+            break;
+        case TierCache::WriteResult::Exists:
+            ++stats.writesSkipped;
+            break;
+        case TierCache::WriteResult::NoRoom:
+            ++stats.allocFailures;
+            break;
+        }
+    }
+}
+
 void Planner::plan(const Request &r, TierCache &cache, Plan &out, PlanStats &stats) {
     const Settings &s = settings_;
+    if (r.source == SourceKind::Trace) {
+        for (const ReplayOp &op : r.payload->ops) {
+            replay_->apply(op, out, stats);
+        }
+        return;
+    }
+    if (r.source == SourceKind::Mooncake) {
+        planBlocks(r, cache, out, stats);
+        return;
+    }
     requestKey(r, s, key_);
     const bool decodeOnly = r.phase == RequestPhase::Decode;
     // 1. Every earlier turn of the conversation, read in full when still cached.
     if (!decodeOnly && s.multiTurn && r.turn > 1) {
         for (uint32_t turn = 1; turn < r.turn; ++turn) {
-            turnKey(r.user, r.conversation, turn, turn_);
+            turnKeyOf(r, turn, turn_);
             if (cache.read(turn_, OpPhase::MultiTurn, out)) {
                 ++stats.hits;
                 ++stats.multiTurnHits;
@@ -25,7 +71,7 @@ void Planner::plan(const Request &r, TierCache &cache, Plan &out, PlanStats &sta
         }
     }
     // 2. The prefill write of the whole context's KV.
-    const uint64_t size = entrySize(r.context);
+    const uint64_t size = entrySize(r.entryTokens != 0 ? r.entryTokens : r.context);
     if (!decodeOnly) {
         switch (cache.write(key_, size, OpPhase::Prefill, out)) {
         case TierCache::WriteResult::Written:

@@ -21,7 +21,15 @@ struct PlanStats {
     uint32_t decodeReads = 0;
     uint32_t writesSkipped = 0; // the key was cached already
     uint32_t allocFailures = 0; // no tier could take the entry
+    // mooncake: the request's blocks found (read) and missed (written), the tokens of its
+    // longest cached prefix, and the KV bytes it did not have to compute.
+    uint32_t blockHits = 0;
+    uint32_t blockMisses = 0;
+    uint64_t prefixTokensHit = 0;
+    uint64_t bytesSaved = 0;
 };
+
+class ReplayStore;
 
 class Planner {
   public:
@@ -31,17 +39,21 @@ class Planner {
 
     // Entry bytes for `tokens` of context: tokens x bytes per token / TP, padded.
     uint64_t entrySize(uint64_t tokens) const;
+    // source: trace plans through `replay` (set by the engine), every other source through
+    // the cache.
     void plan(const Request &r, TierCache &cache, Plan &out, PlanStats &stats);
+    void setReplayStore(ReplayStore *replay) { replay_ = replay; }
     // The decode_only pre-population: entry `index` of prepopulate_tokens tokens.
     void planPrepopulate(uint32_t index, TierCache &cache, Plan &out, PlanStats &stats);
 
   private:
-    void read(TierCache &cache, OpPhase phase, Plan &out, PlanStats &stats);
+    void planBlocks(const Request &r, TierCache &cache, Plan &out, PlanStats &stats);
 
     const Settings &settings_;
     uint64_t alignment_;
     std::string key_; // reused: no allocation per request once warm
     std::string turn_;
+    ReplayStore *replay_ = nullptr;
 };
 
 } // namespace mlps::kvcache

@@ -126,6 +126,35 @@ std::string buildReport(Engine &e, const std::vector<std::string> &tierPlugins) 
     workload["seed"] = info.seed;
     out["workload"] = workload;
 
+    // ---- where the requests came from ----------------------------------------------------
+    ordered source;
+    source["kind"] = sourceName(s.source);
+    if (s.source != SourceKind::Synthetic) {
+        source["dataset_path"] = s.datasetPath;
+        source["replay_cycles"] = s.replayCycles;
+        source["trace_speedup"] = s.traceSpeedup;
+    }
+    source["trace_only"] = s.traceOnly;
+    if (!s.ioTrace.empty()) {
+        source["io_trace"] = s.ioTrace;
+    }
+    if (m.hasBlocks) {
+        // Block-level prefix reuse (mooncake): every hash id is an entry of block_tokens.
+        const double blockHits = static_cast<double>(sum(m.blockHits));
+        const double blockRefs = blockHits + static_cast<double>(sum(m.blockMisses));
+        const mlps_metric_summary prefix = read(m.prefixTokensHit);
+        ordered blocks;
+        blocks["block_tokens"] = s.blockTokens;
+        blocks["block_hits"] = sum(m.blockHits);
+        blocks["block_misses"] = sum(m.blockMisses);
+        blocks["block_hit_rate"] = blockRefs > 0 ? blockHits / blockRefs : 0.0;
+        blocks["prefix_tokens_hit_per_request"] = {
+            {"mean", prefix.mean}, {"p50", prefix.p50}, {"p95", prefix.p95}, {"max", prefix.max}};
+        blocks["bytes_saved"] = sum(m.bytesSaved);
+        source["blocks"] = blocks;
+    }
+    out["source"] = source;
+
     // ---- per tier -----------------------------------------------------------------------
     ordered tiers = ordered::array();
     struct TierNumbers {
@@ -472,15 +501,20 @@ std::string buildReport(Engine &e, const std::vector<std::string> &tierPlugins) 
     // The verdict for people: mlpsrun prints "headline" under the first line of its summary
     // (summary.json has everything).
     std::vector<std::string> headline;
-    headline.push_back(text("%s, %u users, %s arrivals: %llu requests (%.2f/s), %.1f generated "
-                            "tokens/s, %.0f context tokens/s",
-                            s.model.key.c_str(),
-                            s.users,
-                            s.arrivals == Arrivals::Closed ? "closed" : "open",
-                            static_cast<unsigned long long>(requests),
-                            perS(static_cast<double>(requests)),
-                            perS(static_cast<double>(tokens)),
-                            perS(static_cast<double>(contextTokens))));
+    headline.push_back(
+        text("%s%s, %u users, %s arrivals: %llu requests (%.2f/s), %.1f "
+             "generated tokens/s, %.0f context tokens/s",
+             s.model.key.c_str(),
+             s.source == SourceKind::Synthetic && !s.traceOnly
+                 ? ""
+                 : text(" (%s%s)", sourceName(s.source), s.traceOnly ? ", trace mode: no I/O" : "")
+                       .c_str(),
+             s.users,
+             s.arrivals == Arrivals::Closed ? "closed" : "open",
+             static_cast<unsigned long long>(requests),
+             perS(static_cast<double>(requests)),
+             perS(static_cast<double>(tokens)),
+             perS(static_cast<double>(contextTokens))));
     headline.push_back(text(
         "request latency p50 %s p95 %s (storage p50 %s p95 %s; queue wait "
         "p50 %s p95 %s)%s",
@@ -504,6 +538,17 @@ std::string buildReport(Engine &e, const std::vector<std::string> &tierPlugins) 
                             static_cast<unsigned long long>(sum(m.evictions)),
                             size(sizes.p50).c_str(),
                             size(static_cast<double>(sizes.max)).c_str()));
+    if (m.hasBlocks) {
+        const uint64_t bh = sum(m.blockHits);
+        const uint64_t refs = bh + sum(m.blockMisses);
+        headline.push_back(
+            text("block reuse: %.1f%% of %llu block reads hit, prefix hit per "
+                 "request mean %.0f tokens, %s of KV not recomputed",
+                 refs != 0 ? 100.0 * static_cast<double>(bh) / static_cast<double>(refs) : 0.0,
+                 static_cast<unsigned long long>(refs),
+                 read(m.prefixTokensHit).mean,
+                 size(static_cast<double>(sum(m.bytesSaved))).c_str()));
+    }
     headline.push_back(text("storage health (%s profile): %s, %zu of %zu criteria met",
                             latencyProfile ? "latency" : "throughput",
                             passed == criteria.size() ? "PASS" : "FAIL",

@@ -27,15 +27,17 @@ void Engine::beginPass(Pass pass, mlps_phase phase) {
     phase_ = phase;
     passDispatched_ = 0;
     const uint64_t now = host_.nowNs();
-    if (pass == Pass::Requests && !started_) {
+    if (pass == Pass::Requests && !started_ && !settings_.traceOnly) {
         // Every user starts thinking now.
         started_ = true;
         startNs_ = now;
-        for (size_t u = 0; u < users_.size(); ++u) {
-            readyNs_[u] = now + next_[u].thinkNs;
-            heap_.push({settings_.arrivals == Arrivals::Closed ? vtimeNs_[u] : readyNs_[u],
-                        users_[u].requests,
-                        static_cast<uint32_t>(u)});
+        for (uint32_t u = 0; u < next_.size(); ++u) {
+            if (vtimeNs_[u] == UINT64_MAX) {
+                continue; // the source had nothing for this lane
+            }
+            readyNs_[u] = source_->timed() ? now + next_[u].atNs : now + next_[u].thinkNs;
+            heap_.push(
+                {settings_.arrivals == Arrivals::Closed ? vtimeNs_[u] : readyNs_[u], draws_[u], u});
         }
     }
 }
@@ -60,9 +62,9 @@ void Engine::admitArrivals(uint64_t nowNs) {
             ++rejectedTotal;
             host_.record(metrics_.rejected, 1);
         }
-        nextRequest(users_[u], settings_, next_[u]);
-        // At least 1 us apart: a think time of 0 must not make infinitely many arrivals.
-        heap_.push({arrival + std::max<uint64_t>(next_[u].thinkNs, 1000), users_[u].requests, u});
+        if (draw(u)) {
+            heap_.push({arrivalOf(u, arrival, startNs_), draws_[u], u});
+        }
     }
 }
 
@@ -95,10 +97,16 @@ void Engine::dispatch(Job &job, uint64_t nowNs) {
         std::lock_guard io(ioMu_);
         planner_->plan(r, *cache_, job.plan, job.stats);
     }
-    sequence(job);
-    const uint64_t timeNs =
-        settings_.arrivals == Arrivals::Closed ? r.vtimeNs : r.arrivalNs - startNs_;
+    if (!settings_.traceOnly) {
+        sequence(job); // trace mode executes nothing: nothing waits on removals
+    }
+    // The logs' clock: closed, the virtual time (a timed source's recorded arrival, which keeps
+    // the logs in time order); open, the arrival.
+    const uint64_t timeNs = settings_.arrivals != Arrivals::Closed ? r.arrivalNs - startNs_
+                            : source_->timed()                     ? r.atNs
+                                                                   : r.vtimeNs;
     opLog_.write(timeNs / 1000, r.seq, job.plan, 0, tierNames_.data());
+    ioTrace_.write(timeNs / 1000, job.plan);
     ++passDispatched_;
 }
 
@@ -136,6 +144,9 @@ bool Engine::nextJob(Job &job) {
             // parked for the worker that finishes the user's request (takeParked), and this
             // worker plans the next user. A slow request then holds back only its own user,
             // not every user behind it in virtual time, and no worker idles on it.
+            if (heap_.empty()) {
+                return false; // the source is done (parked requests go to their users' workers)
+            }
             const uint32_t u = std::get<2>(heap_.top());
             const uint64_t outstanding = planned_[u] - done_[u];
             if (outstanding < kMaxPlannedPerUser) {
@@ -143,22 +154,17 @@ bool Engine::nextJob(Job &job) {
                 job.request = next_[u];
                 job.request.vtimeNs = vtimeNs_[u];
                 job.userOrdinal = planned_[u]++;
-                nextRequest(users_[u], settings_, next_[u]);
-                job.thinkAfterNs = next_[u].thinkNs;
+                const bool more = draw(u);
+                job.thinkAfterNs = more ? next_[u].thinkNs : 0;
                 dispatch(job, now);
                 // The user's next virtual arrival: after this request's virtual service (its
                 // planned bytes at virtual_bandwidth) and the next think time. A function of
                 // the plan only, so the order stays reproducible, and big requests let others
                 // go first as they would in real time.
-                uint64_t bytes = 0;
-                for (const Step &step : job.plan.steps) {
-                    bytes += step.target->size * (step.kind == StepKind::Move ? 2 : 1);
+                if (more) {
+                    vtimeNs_[u] = closedKey(u, job.request.vtimeNs, serviceNs(job.plan));
+                    heap_.push({vtimeNs_[u], draws_[u], u});
                 }
-                const auto serviceNs =
-                    static_cast<uint64_t>(static_cast<double>(bytes) * 1e9 /
-                                          static_cast<double>(settings_.virtualBandwidth));
-                vtimeNs_[u] += serviceNs + next_[u].thinkNs;
-                heap_.push({vtimeNs_[u], users_[u].requests, u});
                 if (outstanding == 0) {
                     waitUntilUserReady(lock, job);
                     return true;
@@ -174,9 +180,10 @@ bool Engine::nextJob(Job &job) {
                 dispatch(job, now);
                 return true;
             }
-            if (!heap_.empty()) {
-                waitNs = std::min(waitNs, std::get<0>(heap_.top()) - now);
+            if (heap_.empty()) {
+                return false; // the source is done and every arrival was dispatched
             }
+            waitNs = std::min(waitNs, std::get<0>(heap_.top()) - now);
         }
         dispatchCv_.wait_for(lock, std::chrono::nanoseconds(waitNs));
     }

@@ -151,6 +151,11 @@ void applyQos(Settings &s, const json &j) {
 
 } // namespace
 
+const char *sourceName(SourceKind kind) {
+    static const char *const names[] = {"synthetic", "sharegpt", "burstgpt", "mooncake", "trace"};
+    return names[static_cast<int>(kind)];
+}
+
 const char *profileName(int p) {
     static const char *const names[] = {"chatbot", "coding", "document"};
     return names[p];
@@ -238,6 +243,40 @@ Settings parseSettings(const Config &c) {
     s.eviction.targetUsage = floatOr(c, "eviction.target_usage_ratio", 0.8);
     s.eviction.largeEntryLimit = floatOr(c, "eviction.large_entry_limit_ratio", 0.95);
     s.eviction.maxDepth = static_cast<uint32_t>(intOr(c, "eviction.max_recursion_depth", 10));
+    const std::string source = stringOr(c, "source", "synthetic");
+    for (int k = 0; k <= static_cast<int>(SourceKind::Trace); ++k) {
+        if (source == sourceName(static_cast<SourceKind>(k))) {
+            s.source = static_cast<SourceKind>(k);
+        }
+    }
+    s.datasetPath = stringOr(c, "dataset_path", "");
+    if (s.source != SourceKind::Synthetic && s.datasetPath.empty()) {
+        invalid("option 'dataset_path': source '" + source + "' needs an input file");
+    }
+    s.maxConversations = static_cast<uint32_t>(intOr(c, "max_conversations", 500));
+    s.requestRate = floatOr(c, "request_rate", 0);
+    s.replayCycles = static_cast<uint32_t>(intOr(c, "replay_cycles", 0));
+    s.traceSpeedup = floatOr(c, "trace_speedup", 1);
+    s.blockTokens = static_cast<uint32_t>(intOr(c, "block_tokens", 512));
+    s.ioTrace = stringOr(c, "io_trace", "");
+    s.traceOnly = boolOr(c, "trace_only", false);
+    if (s.traceOnly && s.ioTrace.empty() && s.opLog.empty()) {
+        invalid("option 'trace_only': performs no I/O, so it needs 'io_trace' or 'op_log' to "
+                "write what it would do");
+    }
+    const bool timed = s.source == SourceKind::BurstGpt || s.source == SourceKind::Mooncake ||
+                       s.source == SourceKind::Trace;
+    if (timed && s.traceSpeedup == 0) {
+        // No pacing (the reference's speedup 0): each user sends its next request as soon as
+        // the previous one is done, which is what closed arrivals are.
+        s.arrivals = Arrivals::Closed;
+    }
+    if (s.traceOnly && s.decodeOnly) {
+        invalid("option 'trace_only': not with 'decode_only' (not done yet)");
+    }
+    if (s.source != SourceKind::Synthetic && s.decodeOnly) {
+        invalid("option 'decode_only': only with source 'synthetic'");
+    }
     if (c.isSet("profiles")) {
         applyProfiles(s, parseJsonOption(c, "profiles"));
     }

@@ -12,6 +12,9 @@
 namespace mlps::kvcache {
 
 enum class Arrivals { Open, Closed };
+// Where requests come from (source.hpp).
+enum class SourceKind : uint8_t { Synthetic, ShareGpt, BurstGpt, Mooncake, Trace };
+const char *sourceName(SourceKind kind);
 enum class Profile : uint8_t { Chatbot = 0, Coding = 1, Document = 2 };
 enum class Qos : uint8_t { Interactive = 0, Responsive = 1, Batch = 2 };
 inline constexpr int kProfiles = 3;
@@ -66,6 +69,16 @@ struct Settings {
     bool promoteOnRead = false;
     bool verify = false;
     std::string opLog;
+    // Request sources other than synthetic (source.hpp) and trace mode.
+    SourceKind source = SourceKind::Synthetic;
+    std::string datasetPath; // the source's input file
+    uint32_t maxConversations = 500;
+    double requestRate = 0;     // sharegpt, open arrivals: requests/s over all users; 0 = no gap
+    uint32_t replayCycles = 0;  // passes over the input; 0 = until the run ends
+    double traceSpeedup = 1;    // timed sources: arrival = timestamp / speedup; 0 = no pacing
+    uint32_t blockTokens = 512; // mooncake: tokens per hash id
+    std::string ioTrace;        // the reference's --io-trace-log CSV (.zst: zstd)
+    bool traceOnly = false;     // no I/O: plan every request on a virtual clock, log it
     uint32_t prepopulatePerUser = 10;
     uint32_t prepopulateTokens = 2048;
     std::array<ProfileRanges, kProfiles> profiles;

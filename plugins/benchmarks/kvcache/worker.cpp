@@ -439,19 +439,7 @@ void Worker::recordRequest(const Job &job, uint64_t ioStartNs, uint64_t ioDoneNs
     }
     host_.record(m.tokensGenerated, r.generation);
     host_.record(m.tokensContext, r.context);
-    const std::pair<mlps_metric_id, uint32_t> counters[] = {{m.hits, st.hits},
-                                                            {m.misses, st.misses},
-                                                            {m.multiTurnHits, st.multiTurnHits},
-                                                            {m.multiTurnMisses, st.multiTurnMisses},
-                                                            {m.prefillWrites, st.prefillWrites},
-                                                            {m.decodeReads, st.decodeReads},
-                                                            {m.writesSkipped, st.writesSkipped},
-                                                            {m.allocFailures, st.allocFailures}};
-    for (const auto &[id, value] : counters) {
-        if (value != 0) {
-            host_.record(id, value);
-        }
-    }
+    recordPlanStats(host_, m, st);
     const int q = static_cast<int>(r.qos);
     const QosClass &qos = settings_.qos[q];
     host_.record(m.qosOps[q], 1);

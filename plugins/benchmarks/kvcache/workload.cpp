@@ -96,6 +96,22 @@ void turnKey(uint32_t user, uint64_t conversation, uint32_t turn, std::string &o
     out += std::to_string(turn);
 }
 
+void turnKeyOf(const Request &r, uint32_t turn, std::string &out) {
+    if (r.source == SourceKind::ShareGpt) {
+        out = "sharegpt_";
+        out += std::to_string(r.conversation);
+        out += "_turn_";
+        out += std::to_string(turn);
+        return;
+    }
+    turnKey(r.user, r.conversation, turn, out);
+}
+
+void blockKey(uint64_t hashId, std::string &out) {
+    out = "block_";
+    out += std::to_string(hashId);
+}
+
 void prepopKey(uint32_t index, std::string &out) {
     out = "prepop_";
     out += std::to_string(index);
@@ -104,8 +120,17 @@ void prepopKey(uint32_t index, std::string &out) {
 void requestKey(const Request &r, const Settings &s, std::string &out) {
     if (r.phase == RequestPhase::Decode) {
         prepopKey(r.prepop, out);
+    } else if (r.source == SourceKind::BurstGpt) {
+        // The reference's trace_user_{idx % 1000}_req_{id:04d}: every row is a new entry.
+        char text[64];
+        std::snprintf(text,
+                      sizeof text,
+                      "trace_user_%llu_req_%04llu",
+                      static_cast<unsigned long long>(r.item % 1000),
+                      static_cast<unsigned long long>(r.item));
+        out = text;
     } else if (s.multiTurn && r.turn > 0) {
-        turnKey(r.user, r.conversation, r.turn, out);
+        turnKeyOf(r, r.turn, out);
     } else {
         out.clear();
         appendUser(r.user, out);

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "rng.hpp"
 #include "settings.hpp"
+#include "tier_cache.hpp"
 
 namespace mlps::kvcache {
 
@@ -31,7 +33,32 @@ struct User {
     uint64_t requests = 0;      // requests made
 };
 
+// One operation of a replayed trace (source: trace): what the trace says was done, to which
+// tier (an index into the spec's tiers).
+struct ReplayOp {
+    enum class Kind : uint8_t { Read, Write, Delete, Move };
+    Kind kind = Kind::Read;
+    OpPhase phase = OpPhase::Decode;
+    uint32_t tier = 0;
+    uint32_t dest = 0; // Move: the destination tier
+    uint64_t bytes = 0;
+    std::string key;
+};
+
+// What a request carries besides its lengths, by source: Mooncake's prefix blocks, or a
+// replayed trace's operations. Shared and immutable: requests are copied around.
+struct RequestPayload {
+    struct Turn {
+        uint32_t question = 0; // tokens of the human message
+        uint32_t answer = 0;   // tokens of the gpt reply
+    };
+    std::vector<Turn> turns;      // sharegpt: a conversation's usable (human, gpt) pairs
+    std::vector<uint64_t> blocks; // mooncake: hash ids, one per block_tokens block
+    std::vector<ReplayOp> ops;    // trace: the operations, in order
+};
+
 struct Request {
+    SourceKind source = SourceKind::Synthetic;
     uint32_t user = 0;
     Qos qos = Qos::Batch;
     RequestPhase phase = RequestPhase::PrefillDecode;
@@ -42,6 +69,14 @@ struct Request {
     uint64_t userRequest = 0;
     uint32_t prepop = 0;  // decode_only: which pre-populated entry
     uint64_t thinkNs = 0; // gap between the user's previous request (or start) and this one
+    // Timed sources (burstgpt, mooncake, trace): arrival in ns after the run's start, from the
+    // trace's timestamps / trace_speedup (open arrivals).
+    uint64_t atNs = 0;
+    // ShareGPT: the tokens new in this turn (the previous answer and this question): the KV
+    // this turn's entry holds; 0 = context (the whole context is new).
+    uint32_t entryTokens = 0;
+    uint64_t item = 0; // the source's item: burstgpt row, mooncake line, sharegpt conversation
+    std::shared_ptr<const RequestPayload> payload;
     // Filled by the scheduler.
     uint64_t seq = 0;
     uint64_t vtimeNs = 0;   // closed loop: virtual arrival time (the op log's clock)
@@ -67,6 +102,9 @@ constexpr uint32_t decodeReads(uint32_t generation, uint32_t batch) {
 // Keys as the reference spells them (minus its time-based conversation ids).
 void requestKey(const Request &r, const Settings &s, std::string &out);
 void turnKey(uint32_t user, uint64_t conversation, uint32_t turn, std::string &out);
+// The key of turn `turn` of r's conversation, by source (synthetic: turnKey).
+void turnKeyOf(const Request &r, uint32_t turn, std::string &out);
+void blockKey(uint64_t hashId, std::string &out);
 void prepopKey(uint32_t index, std::string &out);
 
 } // namespace mlps::kvcache
