@@ -108,8 +108,13 @@ std::string buildReport(Engine &e, const std::vector<std::string> &tierPlugins) 
     model["entry_bytes_per_token"] = static_cast<double>(s.bytesPerToken) / s.tensorParallel;
     out["model"] = model;
 
+    // Every rank runs `users` users: the job's count is the merged counter (this rank's own
+    // report reads its own); 0 when the timed phase never started.
+    const uint64_t recordedUsers = sum(m.users);
+    const uint64_t users = recordedUsers != 0 ? recordedUsers : s.users;
     ordered workload;
-    workload["users"] = s.users;
+    workload["users"] = users;
+    workload["users_per_rank"] = s.users;
     workload["workers"] = s.workers;
     workload["arrivals"] = s.arrivals == Arrivals::Closed ? "closed" : "open";
     workload["max_queue"] = s.maxQueue;
@@ -472,10 +477,10 @@ std::string buildReport(Engine &e, const std::vector<std::string> &tierPlugins) 
     // The verdict for people: mlpsrun prints "headline" under the first line of its summary
     // (summary.json has everything).
     std::vector<std::string> headline;
-    headline.push_back(text("%s, %u users, %s arrivals: %llu requests (%.2f/s), %.1f generated "
+    headline.push_back(text("%s, %llu users, %s arrivals: %llu requests (%.2f/s), %.1f generated "
                             "tokens/s, %.0f context tokens/s",
                             s.model.key.c_str(),
-                            s.users,
+                            static_cast<unsigned long long>(users),
                             s.arrivals == Arrivals::Closed ? "closed" : "open",
                             static_cast<unsigned long long>(requests),
                             perS(static_cast<double>(requests)),
