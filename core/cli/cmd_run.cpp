@@ -187,10 +187,14 @@ LaunchOptions launchSettings(const RunCommandOptions &options) {
     return merged;
 }
 
-// --print-spec: the spec as it would run (after flags and --set), as YAML a file can hold.
+// --print-spec: the spec as it would run (after flags and --set, validated), as YAML a file can
+// hold.
 int printSpec(const RunCommandOptions &options) {
+    // Checked as `validate` checks it: what is printed runs.
     auto world = Comm::createWorld();
-    const RunSpec spec = loadSpec(options, *world, "print-spec");
+    Runner runner(loadSpec(options, *world, "print-spec"), runOptions(options), *world, newRunId());
+    runner.resolve();
+    const RunSpec &spec = runner.spec();
     YAML::Emitter out;
     out << spec.root;
     std::cout << "# " << spec.sourceName;
