@@ -213,6 +213,21 @@ def case_kvcache_users_mpi():
             check(rank["benchmark"]["workload"]["users"] == 2, "a rank's own report: its users")
 
 
+def case_progress():
+    """--progress off a terminal: one line per interval from set-up on, kvcache's requests."""
+    with tempfile.TemporaryDirectory() as tmp:
+        results = pathlib.Path(tmp) / "results"
+        args = [a for a in kvcache_args(results) if a != "--quiet"]
+        args = [a if a != "run.warmup=0" else "run.warmup=1s" for a in args]
+        proc = run([*args, "--progress"], expect=0, timeout=300)
+        lines = proc.stderr.splitlines()
+        check(any(l.startswith("[warm-up") for l in lines), f"no warm-up progress:\n{proc.stderr}")
+        timed = [l for l in lines if re.match(r"\[\s*[0-9.]+s / ", l)]
+        check(timed, f"no timed progress lines:\n{proc.stderr}")
+        check(all(re.search(r"\| \d+ requests, [0-9.]+/s", l) for l in timed),
+              f"kvcache's requests and rate missing:\n{chr(10).join(timed)}")
+
+
 def case_report_errors():
     with tempfile.TemporaryDirectory() as tmp:
         proc = run(["report", "nosuchrun", "--results-dir", tmp, "-o", f"{tmp}/x.html"], expect=2)

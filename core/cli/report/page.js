@@ -183,7 +183,7 @@
       if (bw.length) {
         const unit = bandwidthUnit(Math.max(...bw.map(d => maxOf(d.points))));
         lineChart(figure(sec, `${prefix}-bandwidth`, 'Bandwidth over time, per traffic class',
-                         `Bytes completed in each ${run.series.interval_s ? run.series.interval_s.toFixed(1) : ''} s interval; ${run.series.ranks}.`),
+                         `Bytes completed in each interval of the time series (run.progress_interval), per second; ${run.series.ranks}.`),
                   bw.map(d => ({ label: d.label, points: scaled(d.points, unit.div) })),
                   'time since the timed phase started (s)', unit.name);
       }
