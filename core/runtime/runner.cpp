@@ -663,6 +663,19 @@ int Runner::execute() {
             std::cout << context_.resultsDir << "/summary.json\n";
         }
         std::cout.flush();
+    } else if (outcome.series && !outcome.series->points().empty() && TimeSeries::hdf5Available()) {
+        // Rank 0's series is timeseries.h5; each other rank keeps its own beside its log.
+        const std::string rank = std::to_string(comm.rank());
+        auto attributes = timeSeriesAttributes({{"run_id", context_.runId},
+                                                {"benchmark_name", benchmark_->name()},
+                                                {"ranks", comm.size()}});
+        attributes["series_ranks"] = rank;
+        try {
+            outcome.series->writeHdf5(context_.resultsDir + "/timeseries.rank" + rank + ".h5",
+                                      attributes);
+        } catch (const std::exception &e) {
+            logWarn(std::string("timeseries.rank") + rank + ".h5 not written: " + e.what());
+        }
     }
     Logger::instance().closeFile();
     return exitCode;

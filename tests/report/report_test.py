@@ -182,6 +182,11 @@ def case_report_mpi():
                     *mpi_launch_args()], expect=0)
         found = list(results.glob("*/*/summary.json"))
         check(len(found) == 1, f"one summary expected: {found}\n{proc.stderr}")
+        folder = found[0].parent
+        if (folder / "timeseries.h5").exists():
+            rank1 = folder / "timeseries.rank1.h5"
+            check(rank1.exists() and rank1.read_bytes()[:4] == b"\x89HDF",
+                  f"rank 1 keeps its own series: {sorted(p.name for p in folder.iterdir())}")
         page = pathlib.Path(tmp) / "mpi.html"
         run(["report", str(found[0].parent), "-o", str(page)], expect=0)
         plots = rendered_plots(page, tmp)
