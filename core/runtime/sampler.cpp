@@ -53,10 +53,7 @@ std::string progressDetail(const RunContext::Progress &progress) {
                           static_cast<double>(progress.total));
         return progress.text + number;
     }
-    if (progress.done != 0) {
-        std::snprintf(number, sizeof number, " %llu", (unsigned long long)progress.done);
-        return progress.text + number;
-    }
+    // Without a total the unit of `done` is unknown (bytes? requests?): the label alone.
     return progress.text;
 }
 
@@ -300,7 +297,7 @@ void Sampler::drawProgress(const std::vector<uint64_t> &previous,
         line += text;
     }
     const std::string detail = progressDetail(run_.progress());
-    if (!detail.empty() && detail.rfind("requests", 0) != 0) {
+    if (!detail.empty() && detail != "requests") { // kvcache: its counter is shown above
         line += " | " + detail;
     }
     if (control_ != nullptr && control_->active()) {

@@ -36,7 +36,7 @@ class CounterTrail {
 // The sum of each metric (a counter's total) by id.
 std::vector<uint64_t> counterTotals(const MetricsSnapshot &snapshot);
 
-// "[setup 3.0s] precondition 40%" / "[warm-up 2.0s / 5s] requests 12": the progress line
+// "[set-up 3.0s] tierbench: precondition 40%" / "[warm-up 2.0s / 5s] kvcache: requests": the line
 // before the timed phase (set-up and warm-up could be 20 s of silence), drawn by rank 0 once
 // an interval until stop(). Only this rank's progress: nothing is merged before the timed phase.
 class PhaseTicker {
@@ -68,7 +68,8 @@ class PhaseTicker {
 void assumeProgressTerminal();
 bool progressOnTerminal();
 
-// The plugin's progress (host->progress) for the line: "precondition 40%", "requests 120".
+// The plugin's progress (host->progress) for the line: "precondition 40%" (with a total), else
+// the plugin's text alone.
 std::string progressDetail(const RunContext::Progress &progress);
 
 class Sampler {
