@@ -78,7 +78,7 @@
         datasets: datasets.map((d, i) => ({
           label: d.label, data: d.points, borderColor: colour(i), backgroundColor: colour(i),
           borderWidth: 1.5, pointRadius: d.points.length > 60 ? 0 : 2, stepped: d.stepped || false,
-          yAxisID: d.axis || 'y', parsing: false, spanGaps: true,
+          yAxisID: d.axis || 'y', parsing: false, spanGaps: false,
         })),
       },
       options: {
@@ -123,7 +123,8 @@
     });
     return Array.from(names).sort();
   }
-  // Per interval: x = end of the interval (s since the timed start), y = f(delta, length).
+  // Per interval: x = end of the interval (s since the timed start), y = f(delta, length); an
+  // interval without samples (f gives null) is a gap in the line, not a slope across it.
   function perInterval(metric, f) {
     const out = [];
     if (!metric) return out;
@@ -131,9 +132,9 @@
       const len = metric.length_s[i];
       if (len <= 0) continue;
       const y = f(metric, i, len);
-      if (y !== null && Number.isFinite(y)) out.push({ x: metric.start_s[i] + len, y });
+      out.push({ x: metric.start_s[i] + len, y: y !== null && Number.isFinite(y) ? y : null });
     }
-    return out;
+    return out.some(p => p.y !== null) ? out : [];
   }
   function rate(metric, i, len) { return metric.delta[i] / len; }
   // A CDF from the exact histogram buckets: x = the bucket's upper bound, y = the share of
@@ -150,7 +151,9 @@
     return out;
   }
   function maxOf(points) { return points.reduce((m, p) => Math.max(m, p.y), 0); }
-  function scaled(points, div) { return points.map(p => ({ x: p.x, y: p.y / div })); }
+  function scaled(points, div) {
+    return points.map(p => ({ x: p.x, y: p.y === null ? null : p.y / div }));
+  }
 
   // ---- one run ------------------------------------------------------------------------------
   function drawRun(run, index) {
