@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/default_spec.hpp"
+#include "cli/run_flags.hpp"
 #include "results/run_index.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/comm.hpp"
@@ -17,6 +18,7 @@
 #include "runtime/launcher.hpp"
 #include "runtime/run_summary.hpp"
 #include "runtime/runner.hpp"
+#include "runtime/sampler.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/supervisor.hpp"
 #include "spec/spec_parser.hpp"
@@ -40,7 +42,9 @@ RunSpec loadSpec(const RunCommandOptions &options, const Comm &comm, const std::
     expand.runId = runId;
     expand.tmpdir = tempDir();
     RunSpec spec =
-        options.specPath.empty()
+        !options.specText.empty()
+            ? loadSpecText(options.specText, options.specName, options.overrides, expand)
+        : options.specPath.empty()
             ? loadSpecText(defaultSpecText(), kDefaultSpecName, options.overrides, expand)
             : loadSpecFile(options.specPath, options.overrides, expand);
     if (!options.resultsDir.empty()) {
@@ -72,7 +76,9 @@ std::vector<std::string> rankCommand(const RunCommandOptions &options) {
         argv.emplace_back("-v");
     }
     argv.emplace_back("run");
-    if (!options.specPath.empty()) {
+    if (!options.specText.empty()) {
+        argv.push_back(options.specPath); // a benchmark's name; its flags are in the --set list
+    } else if (!options.specPath.empty()) {
         argv.push_back(absolute(options.specPath));
     }
     for (const auto &set : options.overrides) {
@@ -90,8 +96,11 @@ std::vector<std::string> rankCommand(const RunCommandOptions &options) {
     if (options.quiet) {
         argv.emplace_back("--quiet");
     }
-    if (options.progress) {
+    if (options.progress || options.progressTty) {
         argv.emplace_back("--progress");
+    }
+    if (options.progressTty) {
+        argv.emplace_back("--progress-tty");
     }
     if (options.stonewall) {
         argv.emplace_back("--stonewall");
@@ -124,6 +133,8 @@ int launch(const RunCommandOptions &options) {
     runner.resolve();
     RunCommandOptions forRanks = options;
     forRanks.runId = runId;
+    // The user watches this terminal; the ranks' stderr will be mpiexec's pipes.
+    forRanks.progressTty = !options.quiet && (options.progressTty || progressOnTerminal());
     if (forRanks.resultsDir.empty()) {
         // The spec's results_dir is relative to where mlpsrun started; keep it so on every rank.
         forRanks.resultsDir = absolute(runner.spec().run.resultsDir);
@@ -198,13 +209,35 @@ LaunchOptions launchSettings(const RunCommandOptions &options) {
     return merged;
 }
 
+// --print-spec: the spec as it would run (after flags and --set, validated), as YAML a file can
+// hold.
+int printSpec(const RunCommandOptions &options) {
+    // Checked as `validate` checks it: what is printed runs.
+    auto world = Comm::createWorld();
+    Runner runner(loadSpec(options, *world, "print-spec"), runOptions(options), *world, newRunId());
+    runner.resolve();
+    const RunSpec &spec = runner.spec();
+    YAML::Emitter out;
+    out << spec.root;
+    std::cout << "# " << spec.sourceName;
+    for (const auto &set : options.overrides) {
+        std::cout << " --set " << set;
+    }
+    std::cout << "\n" << out.c_str() << "\n";
+    return kExitOk;
+}
+
 int runHere(const RunCommandOptions &options);
 
 } // namespace
 
 int runCommand(const RunCommandOptions &given) {
     RunCommandOptions options = given;
-    options.launch = launchSettings(given);
+    applyBenchmarkFlags(options);
+    if (options.printSpec) {
+        return printSpec(options);
+    }
+    options.launch = launchSettings(options);
     if (options.launch.wanted() && !Comm::launchedByMpi()) {
         return launch(options);
     }
@@ -218,6 +251,9 @@ int runCommand(const RunCommandOptions &given) {
 namespace {
 
 int runHere(const RunCommandOptions &options) {
+    if (options.progressTty) {
+        assumeProgressTerminal();
+    }
     installStopSignalHandlers();
     installCrashHandler();
     if (Comm::launchedByMpi()) {
@@ -293,7 +329,9 @@ int runHere(const RunCommandOptions &options) {
 
 } // namespace
 
-int validateCommand(const RunCommandOptions &options) {
+int validateCommand(const RunCommandOptions &given) {
+    RunCommandOptions options = given;
+    applyBenchmarkFlags(options);
     auto comm = Comm::createWorld();
     const std::string runId = newRunId();
     Runner runner(loadSpec(options, *comm, runId), runOptions(options), *comm, runId);

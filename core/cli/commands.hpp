@@ -10,17 +10,28 @@
 namespace mlps::core {
 
 struct RunCommandOptions {
-    std::string specPath;               // empty: the embedded default spec
+    std::string specPath;               // empty: the embedded default spec; or a benchmark name
+    std::string specText;               // set: use this text (a benchmark's default spec)
+    std::string specName;               // the source name of specText in messages
+    std::vector<std::string> extraArgs; // --flags after a benchmark's name (run_flags.hpp)
+    bool printSpec = false;             // --print-spec
     std::vector<std::string> overrides; // --set
     std::vector<std::string> pluginPaths;
     std::string resultsDir;
     bool dryRun = false;
     bool progress = false;
+    bool progressTty = false; // hidden --progress-tty: draw in place although stderr is a pipe
     bool quiet = false;
     bool stonewall = false; // --stonewall (also run.stonewall in the spec)
     int verbose = 0;        // -v count, forwarded to the ranks when launching
     std::string runId;      // --run-id (hidden): the launcher names the job's run for its ranks
     LaunchOptions launch;   // --hosts, -n, ... (also the spec's launch section)
+};
+
+struct ReportCommandOptions {
+    std::vector<std::string> runs; // run ids (or their beginning) or results folders
+    std::string output = "report.html";
+    std::string resultsDir = "results"; // where run ids are looked up
 };
 
 int runCommand(const RunCommandOptions &options);
@@ -45,6 +56,8 @@ int historyListCommand(const std::string &resultsDir, size_t limit);
 int historyShowCommand(const std::string &resultsDir, const std::string &id);
 // `mlpsrun clean`: removes tier folders of dead runs under each DIR (default: $TMPDIR).
 int cleanCommand(const std::vector<std::string> &dirs, bool dryRun);
+// `mlpsrun report RUN... -o FILE`: one self-contained HTML page with plots (cmd_report.cpp).
+int reportCommand(const ReportCommandOptions &options);
 // The embedded default spec, as `mlpsrun run` without a SPEC uses it.
 const char *defaultSpecText();
 

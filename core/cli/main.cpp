@@ -28,6 +28,29 @@ std::string versionText() {
            std::to_string(MLPS_ABI_MAJOR) + "." + std::to_string(MLPS_ABI_MINOR) + ")";
 }
 
+// -n 0 would otherwise be refused with CLI::PositiveNumber's range, a 300-digit number.
+CLI::Validator atLeastOneRank() {
+    return CLI::Validator(
+        [](std::string &value) -> std::string {
+            size_t used = 0;
+            long long n = 0;
+            try {
+                n = std::stoll(value, &used);
+            } catch (const std::exception &) {
+                used = 0;
+            }
+            if (used != value.size() || used == 0) {
+                return "the number of ranks must be a whole number, not '" + value + "'";
+            }
+            if (n < 1) {
+                return "the number of ranks must be at least 1, not " + value;
+            }
+            return {};
+        },
+        "",
+        "at least 1");
+}
+
 void addRunOptions(CLI::App *cmd, RunCommandOptions &options, bool forRun) {
     cmd->add_option("--set",
                     options.overrides,
@@ -57,21 +80,26 @@ void addRunOptions(CLI::App *cmd, RunCommandOptions &options, bool forRun) {
         progress->excludes(quiet);
         cmd->add_option("--run-id", options.runId, "The run id (set by the launcher for its ranks)")
             ->group("");
+        // Hidden: set by `mlpsrun run -n N` on a terminal for its ranks (stderr is mpiexec's
+        // pipe there), so that rank 0 draws its line in place.
+        cmd->add_flag("--progress-tty", options.progressTty, "")->group("");
         cmd->add_flag("--stonewall",
                       options.stonewall,
                       "With several ranks: stop every rank when the first one finishes (also "
                       "run.stonewall in the spec)");
         auto &launch = options.launch;
         const char *group = "Launching on many ranks (runs mpiexec; see `Running on many hosts`)";
+        // "h1,h2:4" or, as mlpstorage users type it, "h1 h2" (then SPEC goes before --hosts).
         cmd->add_option("--hosts",
                         launch.hosts,
-                        "Run on these hosts through mpiexec: h1,h2:4 (4 = slots on h2)")
+                        "Run on these hosts through mpiexec: h1,h2:4 or h1 h2 (4 = slots on h2)")
             ->delimiter(',')
-            ->type_name("HOST[:SLOTS],...")
-            ->allow_extra_args(false)
+            ->type_name("HOST[:SLOTS]")
+            ->allow_extra_args(true)
             ->group(group);
         cmd->add_option("-n,--np", launch.ranks, "Number of ranks (launches mpiexec -n N)")
-            ->check(CLI::PositiveNumber)
+            ->type_name("N")
+            ->check(atLeastOneRank())
             ->group(group);
         cmd->add_option("--hostfile", launch.hostfile, "mpiexec's hostfile")
             ->check(CLI::ExistingFile)
@@ -107,22 +135,37 @@ int main(int argc, char **argv) {
     CLI::App app{"mlpsrun: storage benchmarks for AI workloads (KV-cache offload, training, "
                  "checkpoints, tier micro-benchmarks), driven by a YAML run spec and plugins.",
                  "mlpsrun"};
-    app.footer(kExitCodes);
     app.set_version_flag("-V,--version", versionText());
     app.require_subcommand(1);
     int verbose = 0;
     app.add_flag("-v,--verbose", verbose, "More log output on stderr (repeat for debug)");
+    // -v also after the subcommand (`mlpsrun run -v`): each subcommand has its own flag.
+    int verboseAfter = 0;
+    auto addVerbose = [&verboseAfter](CLI::App *cmd) {
+        cmd->add_flag("-v,--verbose", verboseAfter, "More log output on stderr (repeat for debug)");
+    };
 
     RunCommandOptions runOptions;
     auto *run = app.add_subcommand("run", "Run a spec (without SPEC: the built-in default spec)");
-    run->add_option("SPEC", runOptions.specPath, "The run spec (YAML)")->type_name("SPEC");
+    run->add_option("SPEC",
+                    runOptions.specPath,
+                    "The run spec (YAML), or a benchmark's name (e.g. kvcache): its default spec, "
+                    "with that benchmark's options as --flags (see --print-spec)")
+        ->type_name("");
     addRunOptions(run, runOptions, true);
+    run->add_flag("--print-spec",
+                  runOptions.printSpec,
+                  "Print the spec this run would use (YAML, after flags and --set) and exit");
+    // Unknown --flags are a benchmark's options when SPEC names a benchmark (run_flags.cpp).
+    run->allow_extras();
     run->footer(kExitCodes);
 
     RunCommandOptions validateOptions;
     auto *validate =
         app.add_subcommand("validate", "Check a spec and its plugins' options; run nothing");
-    validate->add_option("SPEC", validateOptions.specPath, "The run spec (YAML)")->required();
+    validate->add_option("SPEC", validateOptions.specPath, "The run spec (YAML)")
+        ->type_name("")
+        ->required();
     addRunOptions(validate, validateOptions, false);
 
     auto *plugins = app.add_subcommand("plugins", "List or inspect plugins");
@@ -204,6 +247,33 @@ int main(int argc, char **argv) {
         ->type_name("DIR");
     clean->add_flag("--dry-run", cleanDryRun, "Only say what would be removed");
 
+    ReportCommandOptions reportOptions;
+    auto *report = app.add_subcommand(
+        "report", "One self-contained HTML page with plots of one or more runs (offline)");
+    report
+        ->add_option("RUN",
+                     reportOptions.runs,
+                     "A run id (or its beginning) or a results folder; several: one overlay too")
+        ->type_name("")
+        ->required();
+    report
+        ->add_option(
+            "-o,--output", reportOptions.output, "The page to write (default: report.html)")
+        ->type_name("FILE");
+    report
+        ->add_option("--results-dir",
+                     reportOptions.resultsDir,
+                     "Where run ids are looked up (default: results)")
+        ->type_name("DIR");
+
+    for (CLI::App *cmd :
+         {run, validate, list, inspect, check, describe, historyList, historyShow, report, clean}) {
+        addVerbose(cmd);
+    }
+    // Set last: subcommands copy their parent's footer when they are made, and the exit codes
+    // belong under `mlpsrun --help` and `mlpsrun run --help`, not under every subcommand.
+    app.footer(kExitCodes);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp &e) {
@@ -216,12 +286,14 @@ int main(int argc, char **argv) {
         app.exit(e);
         return kExitUsage;
     }
+    verbose += verboseAfter;
     Logger::instance().setLevel(verbose >= 2   ? LogLevel::Debug
                                 : verbose == 1 ? LogLevel::Info
                                                : LogLevel::Warn);
     try {
         if (*run) {
             runOptions.verbose = verbose;
+            runOptions.extraArgs = run->remaining();
             if (runOptions.quiet) {
                 Logger::instance().setLevel(LogLevel::Warn);
             } else if (verbose == 0) {
@@ -252,6 +324,9 @@ int main(int argc, char **argv) {
         }
         if (*clean) {
             return cleanCommand(cleanDirs, cleanDryRun);
+        }
+        if (*report) {
+            return reportCommand(reportOptions);
         }
     } catch (const Error &e) {
         // An empty message: another rank of the job has said it already.

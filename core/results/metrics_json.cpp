@@ -8,6 +8,18 @@ double perSecond(uint64_t total, double seconds) {
     return seconds > 0 ? static_cast<double>(total) / seconds : 0.0;
 }
 
+// The non-empty buckets as [low, high, count] (inclusive bounds, in the metric's unit), in
+// order: the exact distribution, for CDFs (mlpsrun report) and any later analysis.
+nlohmann::json bucketsJson(const HistogramSnapshot &h) {
+    nlohmann::json out = nlohmann::json::array();
+    for (unsigned b = 0; b < h.counts.size(); ++b) {
+        if (h.counts[b] != 0) {
+            out.push_back({Histogram::bucketLow(b), Histogram::bucketHigh(b), h.counts[b]});
+        }
+    }
+    return out;
+}
+
 nlohmann::json histogramJson(const HistogramSnapshot &h, const std::string &unit) {
     const bool empty = h.count == 0;
     return {
@@ -24,6 +36,7 @@ nlohmann::json histogramJson(const HistogramSnapshot &h, const std::string &unit
         {"p99", h.percentile(0.99)},
         {"p99_9", h.percentile(0.999)},
         {"p99_99", h.percentile(0.9999)},
+        {"buckets", bucketsJson(h)},
     };
 }
 

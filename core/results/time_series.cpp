@@ -106,4 +106,30 @@ nlohmann::json TimeSeries::summary() const {
     return out;
 }
 
+std::map<std::string, std::string> timeSeriesAttributes(const nlohmann::json &summary) {
+    auto text = [&](const char *key) -> std::string {
+        const auto it = summary.find(key);
+        if (it == summary.end() || it->is_null()) {
+            return {};
+        }
+        return it->is_string() ? it->get<std::string>() : it->dump();
+    };
+    std::string hosts;
+    for (const auto &host : summary.value("hosts", nlohmann::json::array())) {
+        const std::string name = host.value("hostname", std::string("?"));
+        if (hosts.find(name) == std::string::npos) {
+            hosts += (hosts.empty() ? "" : ",") + name;
+        }
+    }
+    const auto spec = summary.value("spec", nlohmann::json::object());
+    return {{"run_id", text("run_id")},
+            {"benchmark", text("benchmark_name")},
+            {"mlps_version", text("mlps_version")},
+            {"started_at", text("started_at")},
+            {"spec_hash", spec.value("hash_fnv1a64", std::string())},
+            {"ranks", text("ranks")},
+            {"hosts", hosts},
+            {"series_ranks", "0"}};
+}
+
 } // namespace mlps::core

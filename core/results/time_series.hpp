@@ -4,6 +4,7 @@
 // summary.json.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,9 @@ class TimeSeries {
     // and, for histograms, p50, p99, max) and the root attribute schema = "mlps-timeseries-1".
     // Throws SystemError (a std::runtime_error) with what failed and HDF5's reason, or saying
     // the build has no HDF5. Defined in time_series_hdf5.cpp.
-    void writeHdf5(const std::string &path) const;
+    // `attributes` go on the root as strings (run metadata: run_id, benchmark, ranks, ...).
+    void writeHdf5(const std::string &path,
+                   const std::map<std::string, std::string> &attributes = {}) const;
     static bool hdf5Available();
     static constexpr const char *kHdf5Schema = "mlps-timeseries-1";
 
@@ -47,5 +50,27 @@ class TimeSeries {
     std::vector<MetricInfo> metrics_;
     std::vector<TimeSeriesPoint> points_;
 };
+
+// The run metadata timeseries.h5 carries as root attributes, taken from the summary as built so
+// far: run_id, benchmark, mlps_version, started_at, spec_hash, ranks, hosts, and series_ranks
+// (whose series the file holds: "0", rank 0's, until the ranks' series are merged).
+std::map<std::string, std::string> timeSeriesAttributes(const nlohmann::json &summary);
+
+// One metric of a timeseries.h5 as read back (mlpsrun report). Histogram-only datasets are
+// empty for counters.
+struct TimeSeriesFileMetric {
+    std::string name, unit, kind;
+    std::vector<double> startS, lengthS, p50, p99, max;
+    std::vector<uint64_t> delta;
+};
+
+struct TimeSeriesFile {
+    std::map<std::string, std::string> attributes; // the root's string attributes
+    std::vector<TimeSeriesFileMetric> metrics;     // in name order
+};
+
+// Reads a file TimeSeries::writeHdf5 wrote. Throws SystemError naming the file and what was
+// wrong, or saying the build has no HDF5.
+TimeSeriesFile readTimeSeriesHdf5(const std::string &path);
 
 } // namespace mlps::core

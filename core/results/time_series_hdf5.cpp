@@ -4,6 +4,7 @@
 //       start_s, length_s  double[points]  interval start (since the timed start) and length
 //       delta              uint64[points]  counter increase or histogram sample count
 //       p50, p99, max      double[points]  histograms only, in the metric's unit
+// Other root attributes: run metadata as strings (run_id, benchmark, ...; share/doc/results.md).
 #include "build_config.hpp"
 #include "results/time_series.hpp"
 #include "util/errors.hpp"
@@ -20,8 +21,13 @@ bool TimeSeries::hdf5Available() {
 
 #if !MLPS_HAVE_HDF5
 
-void TimeSeries::writeHdf5(const std::string &path) const {
+void TimeSeries::writeHdf5(const std::string &path,
+                           const std::map<std::string, std::string> &) const {
     throw SystemError("cannot write time series '" + path + "': mlps was built without HDF5");
+}
+
+TimeSeriesFile readTimeSeriesHdf5(const std::string &path) {
+    throw SystemError("cannot read time series '" + path + "': mlps was built without HDF5");
 }
 
 #else
@@ -141,13 +147,19 @@ void writeDoubles(hid_t loc, const char *name, const std::vector<double> &v, con
 
 } // namespace
 
-void TimeSeries::writeHdf5(const std::string &path) const {
+void TimeSeries::writeHdf5(const std::string &path,
+                           const std::map<std::string, std::string> &attributes) const {
     QuietErrors quiet;
     const std::string file = "'" + path + "'";
     Handle fileId(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
                   H5Fclose,
                   "cannot create " + file);
     writeStringAttribute(fileId.get(), "schema", kHdf5Schema, file);
+    for (const auto &[name, value] : attributes) {
+        if (name != "schema") {
+            writeStringAttribute(fileId.get(), name.c_str(), value, file);
+        }
+    }
     {
         Handle group(H5Gcreate2(fileId.get(), "/metrics", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                      H5Gclose,
@@ -193,6 +205,130 @@ void TimeSeries::writeHdf5(const std::string &path) const {
         }
     }
     fileId.close("cannot close (flush) " + file);
+}
+
+namespace {
+
+std::string readStringAttribute(hid_t attr, const std::string &what) {
+    Handle type(H5Aget_type(attr), H5Tclose, "cannot get the type of " + what);
+    if (H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) > 0) {
+        return {}; // only the fixed-length strings this writer makes
+    }
+    std::string value(H5Tget_size(type.get()), '\0');
+    if (!value.empty() && H5Aread(attr, type.get(), value.data()) < 0) {
+        fail("cannot read " + what);
+    }
+    value.resize(value.find('\0') == std::string::npos ? value.size() : value.find('\0'));
+    return value;
+}
+
+std::map<std::string, std::string> readStringAttributes(hid_t loc, const std::string &where) {
+    std::vector<std::string> names;
+    hsize_t index = 0;
+    if (H5Aiterate2(
+            loc,
+            H5_INDEX_NAME,
+            H5_ITER_INC,
+            &index,
+            [](hid_t, const char *name, const H5A_info_t *, void *data) -> herr_t {
+                static_cast<std::vector<std::string> *>(data)->emplace_back(name);
+                return 0;
+            },
+            &names) < 0) {
+        fail("cannot list the attributes of " + where);
+    }
+    std::map<std::string, std::string> out;
+    for (const auto &name : names) {
+        const std::string what = "attribute '" + name + "' of " + where;
+        Handle attr(H5Aopen(loc, name.c_str(), H5P_DEFAULT), H5Aclose, "cannot open " + what);
+        out[name] = readStringAttribute(attr.get(), what);
+    }
+    return out;
+}
+
+template <typename T>
+std::vector<T> readDataset(hid_t loc, const char *name, hid_t memType, const std::string &where) {
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) {
+        return {};
+    }
+    const std::string what = "dataset '" + std::string(name) + "' in " + where;
+    Handle ds(H5Dopen2(loc, name, H5P_DEFAULT), H5Dclose, "cannot open " + what);
+    Handle space(H5Dget_space(ds.get()), H5Sclose, "cannot get the dataspace of " + what);
+    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+    if (n < 0) {
+        fail("cannot size " + what);
+    }
+    std::vector<T> out(static_cast<size_t>(n));
+    if (n > 0 && H5Dread(ds.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0) {
+        fail("cannot read " + what);
+    }
+    return out;
+}
+
+} // namespace
+
+TimeSeriesFile readTimeSeriesHdf5(const std::string &path) {
+    QuietErrors quiet;
+    const std::string file = "'" + path + "'";
+    Handle fileId(
+        H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "cannot open " + file);
+    TimeSeriesFile out;
+    out.attributes = readStringAttributes(fileId.get(), file);
+    if (out.attributes["schema"] != TimeSeries::kHdf5Schema) {
+        throw SystemError(file + " is not an mlps time series (schema '" +
+                          out.attributes["schema"] + "', expected '" + TimeSeries::kHdf5Schema +
+                          "')");
+    }
+    Handle group(H5Gopen2(fileId.get(), "/metrics", H5P_DEFAULT),
+                 H5Gclose,
+                 "cannot open group /metrics in " + file);
+    // By index, not H5Literate: its callback type changed between HDF5 1.10 and 1.12.
+    H5G_info_t info;
+    if (H5Gget_info(group.get(), &info) < 0) {
+        fail("cannot list /metrics in " + file);
+    }
+    std::vector<std::string> names;
+    for (hsize_t i = 0; i < info.nlinks; ++i) {
+        const ssize_t n = H5Lget_name_by_idx(
+            group.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+        if (n < 0) {
+            fail("cannot list /metrics in " + file);
+        }
+        std::string name(static_cast<size_t>(n), '\0');
+        if (H5Lget_name_by_idx(group.get(),
+                               ".",
+                               H5_INDEX_NAME,
+                               H5_ITER_INC,
+                               i,
+                               name.data(),
+                               static_cast<size_t>(n) + 1,
+                               H5P_DEFAULT) < 0) {
+            fail("cannot list /metrics in " + file);
+        }
+        names.push_back(std::move(name));
+    }
+    for (const auto &name : names) {
+        const std::string where = "/metrics/" + name + " of " + file;
+        Handle metric(H5Gopen2(group.get(), name.c_str(), H5P_DEFAULT),
+                      H5Gclose,
+                      "cannot open group " + where);
+        auto attrs = readStringAttributes(metric.get(), where);
+        TimeSeriesFileMetric m;
+        m.name = name;
+        m.unit = attrs["unit"];
+        m.kind = attrs["kind"];
+        m.startS = readDataset<double>(metric.get(), "start_s", H5T_NATIVE_DOUBLE, where);
+        m.lengthS = readDataset<double>(metric.get(), "length_s", H5T_NATIVE_DOUBLE, where);
+        m.delta = readDataset<uint64_t>(metric.get(), "delta", H5T_NATIVE_UINT64, where);
+        m.p50 = readDataset<double>(metric.get(), "p50", H5T_NATIVE_DOUBLE, where);
+        m.p99 = readDataset<double>(metric.get(), "p99", H5T_NATIVE_DOUBLE, where);
+        m.max = readDataset<double>(metric.get(), "max", H5T_NATIVE_DOUBLE, where);
+        if (m.lengthS.size() != m.startS.size() || m.delta.size() != m.startS.size()) {
+            throw SystemError(where + ": datasets of different lengths");
+        }
+        out.metrics.push_back(std::move(m));
+    }
+    return out;
 }
 
 #endif

@@ -436,6 +436,12 @@ void Runner::runPhases(Outcome &outcome) {
         });
     };
 
+    // Auto: a live line on a terminal only; a log file or a pipe gets no per-second noise.
+    // Rank 0 draws it for the whole job, from set-up on (PhaseTicker, then the Sampler).
+    const bool showProgress =
+        comm.rank() == 0 && (options_.progress == ProgressMode::On ||
+                             (options_.progress == ProgressMode::Auto && progressOnTerminal()));
+    PhaseTicker ticker(context_, run.progressIntervalNs, showProgress);
     context_.enterPhase(MLPS_PHASE_PREPARE, 0);
     auto [code, message] = step(MLPS_PHASE_PREPARE, "prepare failed");
     // Every rank is ready before anything is timed.
@@ -455,12 +461,6 @@ void Runner::runPhases(Outcome &outcome) {
         return;
     }
 
-    // Auto: a live line on a terminal only; a log file or a pipe gets no per-second noise.
-    // Rank 0 draws it for the whole job.
-    const bool showProgress =
-        comm.rank() == 0 &&
-        (options_.progress == ProgressMode::On ||
-         (options_.progress == ProgressMode::Auto && isatty(STDERR_FILENO) != 0));
     const bool stonewall = options_.stonewall || spec_.run.stonewall;
     control_ = std::make_unique<JobControl>(comm, context_, stonewall);
     Sampler sampler(context_, run.progressIntervalNs, showProgress, control_.get());
@@ -474,6 +474,7 @@ void Runner::runPhases(Outcome &outcome) {
                                  : std::string("until the work is done")) +
             (comm.size() > 1 ? ", " + std::to_string(comm.size()) + " ranks" : std::string()) +
             (stonewall && comm.size() > 1 ? ", stonewall" : ""));
+    ticker.stop();
     sampler.start();
     std::tie(code, message) = step(MLPS_PHASE_TIMED, "run failed");
     // The benchmark drained before returning, so the window ends here (DESIGN.md §4).
@@ -805,6 +806,19 @@ int Runner::execute() {
     int exitCode = outcome.exitCode;
     if (root) {
         exitCode = writeResults(outcome, final);
+    } else if (outcome.series && !outcome.series->points().empty() && TimeSeries::hdf5Available()) {
+        // Rank 0's series is timeseries.h5; each other rank keeps its own beside its log.
+        const std::string rank = std::to_string(comm.rank());
+        auto attributes = timeSeriesAttributes({{"run_id", context_.runId},
+                                                {"benchmark_name", benchmark_->name()},
+                                                {"ranks", comm.size()}});
+        attributes["series_ranks"] = rank;
+        try {
+            outcome.series->writeHdf5(context_.resultsDir + "/timeseries.rank" + rank + ".h5",
+                                      attributes);
+        } catch (const std::exception &e) {
+            logWarn(std::string("timeseries.rank") + rank + ".h5 not written: " + e.what());
+        }
     }
     runBeacon().resultsWritten.store(1);
     std::error_code ignored;
@@ -998,7 +1012,8 @@ nlohmann::json Runner::buildSummary(Outcome &outcome, const MetricsSnapshot &fin
         }
         if (TimeSeries::hdf5Available() && !outcome.series->points().empty()) {
             try {
-                outcome.series->writeHdf5(context_.resultsDir + "/timeseries.h5");
+                outcome.series->writeHdf5(context_.resultsDir + "/timeseries.h5",
+                                          timeSeriesAttributes(summary));
                 summary["timeseries"]["file"] = "timeseries.h5";
             } catch (const std::exception &e) {
                 logWarn(std::string("timeseries.h5 not written: ") + e.what());

@@ -1,5 +1,7 @@
 #include "runtime/sampler.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -17,7 +19,117 @@ namespace {
 // failure "stop" is seen.
 constexpr uint64_t kMessageTickNs = 10'000'000;
 
+std::atomic<bool> assumeTerminal{false};
+
+void drawLine(const std::string &line, bool onTerminal) {
+    if (onTerminal) {
+        std::fprintf(stderr, "\r\033[K%s", line.c_str());
+    } else {
+        std::fprintf(stderr, "%s\n", line.c_str());
+    }
+    std::fflush(stderr);
+}
+
 } // namespace
+
+void assumeProgressTerminal() {
+    assumeTerminal.store(true);
+}
+
+bool progressOnTerminal() {
+    return assumeTerminal.load() || isatty(STDERR_FILENO) != 0;
+}
+
+std::string progressDetail(const RunContext::Progress &progress) {
+    if (progress.text.empty()) {
+        return {};
+    }
+    char number[48];
+    if (progress.total != 0) {
+        std::snprintf(number,
+                      sizeof number,
+                      " %.0f%%",
+                      100.0 * static_cast<double>(std::min(progress.done, progress.total)) /
+                          static_cast<double>(progress.total));
+        return progress.text + number;
+    }
+    // Without a total the unit of `done` is unknown (bytes? requests?): the label alone.
+    return progress.text;
+}
+
+PhaseTicker::PhaseTicker(RunContext &run, uint64_t intervalNs, bool show)
+    : run_(run), intervalNs_(intervalNs), show_(show) {
+    if (!show_) {
+        return;
+    }
+    if (progressOnTerminal()) {
+        Logger::instance().setProgressLineActive(true);
+    }
+    thread_ = std::thread([this] { loop(); });
+}
+
+PhaseTicker::~PhaseTicker() {
+    stop();
+}
+
+void PhaseTicker::stop() {
+    if (!thread_.joinable()) {
+        return;
+    }
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+    if (progressOnTerminal()) {
+        std::fputs("\r\033[K", stderr);
+        Logger::instance().setProgressLineActive(false);
+    }
+}
+
+void PhaseTicker::loop() {
+    std::unique_lock lock(mutex_);
+    // Periodic drawing, not synchronisation: wake on the interval or when asked to stop.
+    while (!wake_.wait_for(
+        lock, std::chrono::nanoseconds(intervalNs_), [this] { return stopping_; })) {
+        lock.unlock();
+        draw();
+        lock.lock();
+    }
+}
+
+void PhaseTicker::draw() {
+    const uint32_t phase = run_.phase();
+    const uint64_t now = monotonicNs();
+    if (phase != phase_ || phaseStartNs_ == 0) {
+        phase_ = phase;
+        phaseStartNs_ = now;
+    }
+    if (phase != MLPS_PHASE_PREPARE && phase != MLPS_PHASE_WARMUP) {
+        return;
+    }
+    const double elapsed = static_cast<double>(now - phaseStartNs_) / 1e9;
+    char head[96];
+    if (phase == MLPS_PHASE_WARMUP && run_.spec.run.warmupNs != 0) {
+        std::snprintf(head,
+                      sizeof head,
+                      "[warm-up %5.1fs / %s]",
+                      elapsed,
+                      formatDurationNs(static_cast<double>(run_.spec.run.warmupNs)).c_str());
+    } else {
+        std::snprintf(head, sizeof head, "[set-up %5.1fs]", elapsed);
+    }
+    std::string line = head;
+    const std::string detail = progressDetail(run_.progress());
+    if (!detail.empty()) {
+        line += " " + run_.spec.benchmark.plugin + ": " + detail;
+    }
+    if (run_.comm.size() > 1) {
+        line += " | rank 0 of " + std::to_string(run_.comm.size());
+    }
+    drawLine(line, progressOnTerminal());
+}
 
 void CounterTrail::add(uint64_t timeNs, std::vector<uint64_t> totals) {
     points_.emplace_back(timeNs, std::move(totals));
@@ -65,7 +177,7 @@ std::vector<uint64_t> counterTotals(const MetricsSnapshot &snapshot) {
 
 Sampler::Sampler(RunContext &run, uint64_t intervalNs, bool showProgress, JobControl *control)
     : run_(run), intervalNs_(intervalNs), showProgress_(showProgress),
-      onTerminal_(isatty(STDERR_FILENO) != 0), control_(control), series_(run.metrics.list()) {}
+      onTerminal_(progressOnTerminal()), control_(control), series_(run.metrics.list()) {}
 
 Sampler::~Sampler() {
     stop();
@@ -168,9 +280,25 @@ void Sampler::drawProgress(const std::vector<uint64_t> &previous,
         line += " " + info.name.substr(0, info.name.size() - 6) + " " +
                 formatBandwidth(interval > 0 ? static_cast<double>(delta) / interval : 0.0);
     }
-    const auto progress = run_.progress();
-    if (!progress.text.empty()) {
-        line += " | " + progress.text;
+    // Whole requests (kvcache's "requests.ops"): the job's count and the rate of the interval.
+    for (const auto &info : series_.metrics()) {
+        if (info.kind != MetricKind::Counter || info.name != "requests.ops" ||
+            info.id >= current.size() || info.id >= previous.size()) {
+            continue;
+        }
+        const uint64_t delta =
+            current[info.id] >= previous[info.id] ? current[info.id] - previous[info.id] : 0;
+        char text[96];
+        std::snprintf(text,
+                      sizeof text,
+                      " | %llu requests, %.1f/s",
+                      (unsigned long long)current[info.id],
+                      interval > 0 ? static_cast<double>(delta) / interval : 0.0);
+        line += text;
+    }
+    const std::string detail = progressDetail(run_.progress());
+    if (!detail.empty() && detail != "requests") { // kvcache: its counter is shown above
+        line += " | " + detail;
     }
     if (control_ != nullptr && control_->active()) {
         line += " | " + std::to_string(run_.comm.size()) + " ranks";
@@ -179,12 +307,7 @@ void Sampler::drawProgress(const std::vector<uint64_t> &previous,
             line += ", " + std::to_string(done) + " done";
         }
     }
-    if (onTerminal_) {
-        std::fprintf(stderr, "\r\033[K%s", line.c_str());
-    } else {
-        std::fprintf(stderr, "%s\n", line.c_str());
-    }
-    std::fflush(stderr);
+    drawLine(line, onTerminal_);
 }
 
 } // namespace mlps::core

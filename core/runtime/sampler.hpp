@@ -36,6 +36,42 @@ class CounterTrail {
 // The sum of each metric (a counter's total) by id.
 std::vector<uint64_t> counterTotals(const MetricsSnapshot &snapshot);
 
+// "[set-up 3.0s] tierbench: precondition 40%" / "[warm-up 2.0s / 5s] kvcache: requests": the line
+// before the timed phase (set-up and warm-up could be 20 s of silence), drawn by rank 0 once
+// an interval until stop(). Only this rank's progress: nothing is merged before the timed phase.
+class PhaseTicker {
+  public:
+    PhaseTicker(RunContext &run, uint64_t intervalNs, bool show);
+    ~PhaseTicker();
+    PhaseTicker(const PhaseTicker &) = delete;
+    PhaseTicker &operator=(const PhaseTicker &) = delete;
+    // Stops the thread and clears the line; idempotent.
+    void stop();
+
+  private:
+    void loop();
+    void draw();
+
+    RunContext &run_;
+    uint64_t intervalNs_;
+    bool show_;
+    uint32_t phase_ = 0;
+    uint64_t phaseStartNs_ = 0;
+    std::thread thread_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+};
+
+// Under mpiexec stderr is a pipe even when the user watches a terminal: `mlpsrun run -n N`
+// tells its ranks (a hidden --progress-tty) to draw in place all the same.
+void assumeProgressTerminal();
+bool progressOnTerminal();
+
+// The plugin's progress (host->progress) for the line: "precondition 40%" (with a total), else
+// the plugin's text alone.
+std::string progressDetail(const RunContext::Progress &progress);
+
 class Sampler {
   public:
     Sampler(RunContext &run, uint64_t intervalNs, bool showProgress, JobControl *control = nullptr);

@@ -35,11 +35,23 @@ TEST_CASE("metricsToJson: histogram and counter keys, per_s") {
                             "p95",
                             "p99",
                             "p99_9",
-                            "p99_99"}) {
+                            "p99_99",
+                            "buckets"}) {
         INFO("key ", key);
         CHECK(h.contains(key));
     }
-    CHECK(h.size() == 13);
+    CHECK(h.size() == 14);
+    // Buckets: the non-empty ones in order, [low, high, count]; values 1..100 are exact
+    // buckets (below 2^(kSubBits+1)), so one bucket per value.
+    const auto &buckets = h["buckets"];
+    REQUIRE(buckets.size() == 100);
+    uint64_t total = 0;
+    for (size_t i = 0; i < buckets.size(); ++i) {
+        CHECK(buckets[i][0] == i + 1);
+        CHECK(buckets[i][1] == i + 1);
+        total += buckets[i][2].get<uint64_t>();
+    }
+    CHECK(total == 100);
     CHECK(h["kind"] == "histogram");
     CHECK(h["unit"] == "ns");
     CHECK(h["count"] == 100);
@@ -62,6 +74,7 @@ TEST_CASE("metricsToJson: histogram and counter keys, per_s") {
     CHECK(idle["count"] == 0);
     CHECK(idle["min"] == 0); // not UINT64_MAX
     CHECK(idle["p99"].get<double>() == 0.0);
+    CHECK(idle["buckets"].empty());
 
     const auto zero = metricsToJson(r.list(), r.snapshot(0), 0.0);
     CHECK(zero["read.bytes"]["per_s"].get<double>() == 0.0);

@@ -182,6 +182,42 @@ TEST_CASE("HDF5 round trip") {
     H5Fclose(emptyFile);
 }
 
+TEST_CASE("HDF5 metadata attributes and reading a file back") {
+    TempDir dir;
+    const std::string path = (dir.path / "timeseries.h5").string();
+    makeSeries().writeHdf5(path, {{"run_id", "20261130-101010-abcd"}, {"series_ranks", "0"}});
+
+    const auto file = mlps::core::readTimeSeriesHdf5(path);
+    CHECK(file.attributes.at("schema") == "mlps-timeseries-1");
+    CHECK(file.attributes.at("run_id") == "20261130-101010-abcd");
+    CHECK(file.attributes.at("series_ranks") == "0");
+    REQUIRE(file.metrics.size() == 2);
+    const auto &bytes = file.metrics[0]; // in name order
+    CHECK(bytes.name == "write.bytes");
+    CHECK(bytes.kind == "counter");
+    CHECK(bytes.unit == "bytes");
+    CHECK(bytes.delta == std::vector<uint64_t>{1000, 3000, 2000});
+    CHECK(bytes.startS == std::vector<double>{0.0, 1.0, 2.0});
+    CHECK(bytes.p99.empty());
+    const auto &lat = file.metrics[1];
+    CHECK(lat.name == "write.latency");
+    CHECK(lat.kind == "histogram");
+    CHECK(lat.delta == std::vector<uint64_t>{100, 100, 0});
+    CHECK(lat.max == std::vector<double>{100.0, 10000.0, 0.0});
+
+    // Not an mlps file: said so, with the file's name.
+    const std::string other = (dir.path / "other.h5").string();
+    const hid_t f = H5Fcreate(other.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    H5Fclose(f);
+    CHECK_THROWS_WITH_AS(mlps::core::readTimeSeriesHdf5(other),
+                         doctest::Contains("not an mlps time series"),
+                         std::runtime_error);
+    CHECK_THROWS_WITH_AS(mlps::core::readTimeSeriesHdf5((dir.path / "none.h5").string()),
+                         doctest::Contains("cannot open"),
+                         std::runtime_error);
+}
+
 TEST_CASE("HDF5 failures say what failed") {
     TempDir dir;
     const std::string path = (dir.path / "no-such-dir" / "timeseries.h5").string();

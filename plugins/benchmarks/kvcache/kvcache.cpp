@@ -92,6 +92,9 @@ void KvCache::prepare() {
 }
 
 void KvCache::run(mlps_phase phase) {
+    if (phase == MLPS_PHASE_TIMED) {
+        engine_->host().record(engine_->metrics().users, engine_->settings().users);
+    }
     runPass(Pass::Requests, phase);
 }
 

@@ -29,6 +29,7 @@ registerMetrics(const Host &host, const std::vector<std::string> &tierNames, boo
         t.writeEntryLatency = host.registerHistogram(tier + ".write.entry_latency", "ns");
         m.tiers.push_back(t);
     }
+    m.users = host.registerCounter("workload.users", "users");
     m.requests = host.registerCounter("requests.ops", "requests");
     m.requestLatency = host.registerHistogram("requests.latency", "ns");
     m.storageLatency = host.registerHistogram("requests.storage_latency", "ns");

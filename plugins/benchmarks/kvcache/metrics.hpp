@@ -46,6 +46,9 @@ struct MetricIds {
     mlps_metric_id hits = 0, misses = 0, multiTurnHits = 0, multiTurnMisses = 0, prefillWrites = 0,
                    decodeReads = 0, writesSkipped = 0, allocFailures = 0, evictions = 0,
                    demotions = 0, promotions = 0;
+    // The users this rank simulates, recorded once when the timed phase starts: merged over the
+    // ranks it is the job's user count (the report cannot tell a merged read from its own).
+    mlps_metric_id users = 0;
     std::array<mlps_metric_id, kQosClasses> qosOps{}, qosLatency{}, qosOverP95{}, qosOverP99{};
     mlps_metric_id entrySize = 0;
     mlps_metric_id errors = 0, verifyChecked = 0, verifyMismatched = 0;

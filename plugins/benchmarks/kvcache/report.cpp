@@ -108,8 +108,13 @@ std::string buildReport(Engine &e, const std::vector<std::string> &tierPlugins) 
     model["entry_bytes_per_token"] = static_cast<double>(s.bytesPerToken) / s.tensorParallel;
     out["model"] = model;
 
+    // Every rank runs `users` users: the job's count is the merged counter (this rank's own
+    // report reads its own); 0 when the timed phase never started.
+    const uint64_t recordedUsers = sum(m.users);
+    const uint64_t users = recordedUsers != 0 ? recordedUsers : s.users;
     ordered workload;
-    workload["users"] = s.users;
+    workload["users"] = users;
+    workload["users_per_rank"] = s.users;
     workload["workers"] = s.workers;
     workload["arrivals"] = s.arrivals == Arrivals::Closed ? "closed" : "open";
     workload["max_queue"] = s.maxQueue;
@@ -509,7 +514,7 @@ std::string buildReport(Engine &e, const std::vector<std::string> &tierPlugins) 
                  ? ""
                  : text(" (%s%s)", sourceName(s.source), s.traceOnly ? ", trace mode: no I/O" : "")
                        .c_str(),
-             s.users,
+             static_cast<unsigned>(users),
              s.arrivals == Arrivals::Closed ? "closed" : "open",
              static_cast<unsigned long long>(requests),
              perS(static_cast<double>(requests)),
