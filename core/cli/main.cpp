@@ -7,6 +7,7 @@
 
 #include "build_config.hpp"
 #include "cli/commands.hpp"
+#include "results/run_identity.hpp"
 #include "util/errors.hpp"
 #include "util/log.hpp"
 
@@ -55,6 +56,25 @@ void addRunOptions(CLI::App *cmd, RunCommandOptions &options, bool forRun) {
                           options.quiet,
                           "No progress line and no summary; print the path of summary.json");
         progress->excludes(quiet);
+        auto *json = cmd->add_flag("--json",
+                                   options.json,
+                                   "Print summary.json (with --repeat: the repeat record) on "
+                                   "stdout instead of the human summary; logs stay on stderr");
+        json->excludes(quiet);
+        cmd->add_option_function<std::string>(
+               "--output-format",
+               [&options](const std::string &format) { options.json = format == "json"; },
+               "human (default) or json (the same as --json)")
+            ->check(CLI::IsMember({"human", "json"}))
+            ->type_name("FORMAT")
+            ->excludes(quiet);
+        cmd->add_option("--repeat",
+                        options.repeat,
+                        "Run the spec N times, each its own result, then print and write a "
+                        "repeat record: median, min, max and CV of the headline figures (also "
+                        "run.repeat in the spec)")
+            ->check(CLI::Range(1, 1000))
+            ->type_name("N");
         cmd->add_flag("--stonewall",
                       options.stonewall,
                       "With several ranks: stop every rank when the first one finishes (also "
@@ -102,6 +122,7 @@ void addRunOptions(CLI::App *cmd, RunCommandOptions &options, bool forRun) {
 } // namespace
 
 int main(int argc, char **argv) {
+    recordCommandLine(argc, argv); // every run records what started it
     CLI::App app{"mlpsrun: storage benchmarks for AI workloads (KV-cache offload, training, "
                  "checkpoints, tier micro-benchmarks), driven by a YAML run spec and plugins.",
                  "mlpsrun"};
@@ -143,21 +164,9 @@ int main(int argc, char **argv) {
     describe->add_option("--plugin-path", describePaths, "Look in DIR first (repeatable)")
         ->type_name("DIR");
 
-    std::string historyDir = "results";
-    auto *history = app.add_subcommand("history", "The runs recorded in a results folder");
-    history->require_subcommand(1);
-    size_t historyLimit = 0;
-    auto *historyList = history->add_subcommand(
-        "list", "Every run: id, start, benchmark, ranks, hosts, status, summary path");
-    historyList->add_option("--results-dir", historyDir, "The results folder (default: results)")
-        ->type_name("DIR");
-    historyList->add_option("--last", historyLimit, "Only the last N runs")->type_name("N");
-    std::string historyId;
-    auto *historyShow =
-        history->add_subcommand("show", "One run's record and summary (an id prefix will do)");
-    historyShow->add_option("ID", historyId, "A run id, or its beginning")->required();
-    historyShow->add_option("--results-dir", historyDir, "The results folder (default: results)")
-        ->type_name("DIR");
+    // Subcommands that declare their own options, one file each.
+    const std::vector<Subcommand> subcommands = {
+        addHistoryCommand(app), addCompareCommand(app), addExportCommand(app)};
 
     try {
         app.parse(argc, argv);
@@ -196,11 +205,10 @@ int main(int argc, char **argv) {
         if (*describe) {
             return describeCommand(describeName, describePaths);
         }
-        if (*historyList) {
-            return historyListCommand(historyDir, historyLimit);
-        }
-        if (*historyShow) {
-            return historyShowCommand(historyDir, historyId);
+        for (const auto &command : subcommands) {
+            if (*command.app) {
+                return command.run();
+            }
         }
     } catch (const Error &e) {
         // An empty message: another rank of the job has said it already.

@@ -12,6 +12,7 @@
 #include "build_config.hpp"
 #include "plugin/spec_plugins.hpp"
 #include "results/metrics_json.hpp"
+#include "results/run_identity.hpp"
 #include "results/run_index.hpp"
 #include "runtime/host_binding.hpp"
 #include "runtime/mpi_control.hpp"
@@ -656,10 +657,12 @@ int Runner::execute() {
         const nlohmann::json summary = buildSummary(outcome, root ? final : local);
         writeJsonFile(context_.resultsDir + "/summary.json", summary);
         recordInIndex(summary);
-        if (!options_.quiet) {
+        if (options_.output == SummaryOutput::Human) {
             printHumanSummary(summary, std::cout);
-        } else {
+        } else if (options_.output == SummaryOutput::Path) {
             std::cout << context_.resultsDir << "/summary.json\n";
+        } else if (options_.output == SummaryOutput::Json) {
+            std::cout << summary.dump(2) << "\n";
         }
         std::cout.flush();
     }
@@ -787,6 +790,7 @@ nlohmann::json Runner::buildSummary(Outcome &outcome, const MetricsSnapshot &fin
         }
     }
     summary["benchmark"] = outcome.report;
+    summary["identity"] = runIdentity(summary, spec_.overrides);
     return summary;
 }
 
@@ -810,6 +814,7 @@ void Runner::recordInIndex(const nlohmann::json &summary) {
                    {"partial", summary.value("partial", false)},
                    {"exit_code", summary.value("exit_code", 0)},
                    {"result", fs::absolute(context_.resultsDir + "/summary.json").string()}};
+    indexEntry_.update(indexExtras(summary));
     try {
         RunIndex(spec_.run.resultsDir).append(indexEntry_);
     } catch (const std::exception &e) {

@@ -52,6 +52,7 @@ struct RunSettings {
     bool keep = false;
     uint64_t progressIntervalNs = 1'000'000'000;
     bool stonewall = false; // several ranks: all stop when the first finishes
+    uint32_t repeat = 1;    // run the spec this many times (`run --repeat N` wins)
 };
 
 // The spec's `launch:` section: how `mlpsrun run` starts mpiexec when not under one already
@@ -70,6 +71,7 @@ struct RunSpec {
     std::string sourceName; // the file path, or "<default spec>"
     std::string text;       // the YAML text as read
     YAML::Node root;        // after --set overrides; what spec.resolved.yaml is written from
+    std::vector<std::string> overrides; // the --set values, as given (for the run's record)
     PluginUse benchmark;
     std::vector<TierSpec> tiers;
     RunSettings run;
