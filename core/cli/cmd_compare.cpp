@@ -36,9 +36,23 @@ json ratioOf(double value, double base) {
     return base != 0 ? json(value / base) : json(nullptr);
 }
 
+// Whole numbers (bytes, counts) in full; others to 6 significant digits.
 std::string cell(double v) {
+    char text[48];
+    if (v == std::floor(v) && std::fabs(v) < 1e15) {
+        std::snprintf(text, sizeof text, "%.0f", v);
+    } else {
+        std::snprintf(text, sizeof text, "%.6g", v);
+    }
+    return text;
+}
+
+std::string ratioCell(const json &ratio) {
+    if (ratio.is_null()) {
+        return "-";
+    }
     char text[32];
-    std::snprintf(text, sizeof text, "%.6g", v);
+    std::snprintf(text, sizeof text, "%.4gx", ratio.get<double>());
     return text;
 }
 
@@ -190,7 +204,7 @@ int compare(const CompareOptions &o) {
             const json ratio = ratioOf(row.values[r], row.values.front());
             std::printf(" %12s %8s",
                         cell(row.values[r] - row.values.front()).c_str(),
-                        ratio.is_null() ? "-" : (cell(ratio.get<double>()) + "x").c_str());
+                        ratioCell(ratio).c_str());
         }
         std::printf("\n");
     }

@@ -1,5 +1,6 @@
 #include "results/run_figures.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace mlps::core {
@@ -148,7 +149,18 @@ std::vector<Figure> headlineFigures(const json &summary) {
     return isKvcache(summary) ? kvcacheHeadline(summary) : bandwidthHeadline(summary);
 }
 
-std::string headlineText(const std::vector<Figure> &headline) {
+std::string headlineText(const std::vector<Figure> &figures) {
+    // The same order whatever the source (the index's JSON objects come back sorted by key).
+    static const std::vector<std::string> order = {
+        "model", "users", "requests_per_s", "cache_hit_rate", "storage_health", "gib_per_s"};
+    auto rank = [](const Figure &f) {
+        const auto it = std::find(order.begin(), order.end(), f.key);
+        return it == order.end() ? order.size() : size_t(it - order.begin());
+    };
+    std::vector<Figure> headline = figures;
+    std::stable_sort(headline.begin(), headline.end(), [&rank](const Figure &a, const Figure &b) {
+        return rank(a) < rank(b);
+    });
     std::string text;
     std::string classes;
     auto add = [&text](const std::string &part) { text += (text.empty() ? "" : ", ") + part; };

@@ -460,6 +460,10 @@ def case_history():
         check(len(entries) == 5, f"5 runs recorded: {lines}")
         check([e["ranks"] for e in entries[:3]] == [1, 2, 2], f"ranks {entries}")
         check([e["status"] for e in entries[:3]] == ["ok", "ok", "failed"], f"{entries}")
+        layout = entries[1]["identity"]["layout"]
+        check(layout["ranks"] == 2 and sum(len(h["ranks"]) for h in layout["hosts"]) == 2,
+              f"the rank layout is recorded: {layout}")
+        check(entries[1]["headline"]["gib_per_s"] > 0, f"headline: {entries[1]['headline']}")
         listing = run([MLPSRUN, "history", "list", "--results-dir", str(results)], expect=0,
                       env=dict(os.environ)).stdout
         for e in entries:

@@ -1,5 +1,6 @@
 // Headline, per-class and reference-column figures drawn from summaries, the repeat statistics
 // and the CSV writer, on hand-made summaries (the e2e tests cover real runs).
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -83,6 +84,12 @@ TEST_CASE("kvcache headline: model, users, requests/s, hit rate, storage health"
     CHECK(h[3].value == 0.25);
     CHECK(h[4].value == "PASS");
     CHECK(headlineText(h) == "llama3.1-8b, 40 users, 1.5 req/s, hit rate 25.0%, storage PASS");
+    // From the index the figures come back sorted by key: the text keeps its order.
+    std::vector<Figure> sorted = h;
+    std::sort(sorted.begin(), sorted.end(), [](const Figure &a, const Figure &b) {
+        return a.key < b.key;
+    });
+    CHECK(headlineText(sorted) == headlineText(h));
 }
 
 TEST_CASE("tierbench headline: total GiB/s and each class that ran") {
