@@ -25,8 +25,10 @@ constexpr const char *kExitCodes = R"(Exit codes:
 )";
 
 std::string versionText() {
+    const std::string git = buildIdentity().value("git", "");
     return std::string("mlpsrun ") + MLPS_VERSION + " (plugin ABI " +
-           std::to_string(MLPS_ABI_MAJOR) + "." + std::to_string(MLPS_ABI_MINOR) + ")";
+           std::to_string(MLPS_ABI_MAJOR) + "." + std::to_string(MLPS_ABI_MINOR) +
+           (git.empty() ? "" : ", git " + git) + ")";
 }
 
 void addRunOptions(CLI::App *cmd, RunCommandOptions &options, bool forRun) {
