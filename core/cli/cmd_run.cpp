@@ -288,7 +288,20 @@ int repeatRuns(const RunCommandOptions &options, Comm &comm, uint32_t repeat) {
         if (root) {
             logInfo("repeat: run " + std::to_string(i + 1) + " of " + std::to_string(repeat));
         }
-        const SingleRun run = runOnce(options, comm, each);
+        SingleRun run;
+        try {
+            run = runOnce(options, comm, each);
+        } catch (const Error &e) {
+            if (summaries.empty()) {
+                throw; // nothing to record: the usual message and exit code
+            }
+            // A later run that could not start: the runs made so far still get their record.
+            if (e.what()[0] != '\0') {
+                std::cerr << "mlpsrun: error: " << e.what() << '\n';
+            }
+            run.exitCode = e.exitCode();
+            run.agreed = false;
+        }
         agreed = run.agreed;
         worst = std::max(worst, run.exitCode);
         if (!run.summaryPath.empty()) {
