@@ -99,6 +99,11 @@ std::vector<std::string> rankCommand(const RunCommandOptions &options) {
     if (options.repeat != 0) {
         argv.insert(argv.end(), {"--repeat", std::to_string(options.repeat)});
     }
+    // The ranks record what the user typed (-n, --hosts, ...), not only their own command
+    // (left out of the command --dry-run prints for people).
+    if (!options.dryRun) {
+        argv.insert(argv.end(), {"--launched-as", shellCommand(recordedCommandLine())});
+    }
     return argv;
 }
 
@@ -347,6 +352,9 @@ int runCommand(const RunCommandOptions &given) {
     installStopSignalHandlers();
     if (Comm::launchedByMpi()) {
         installJobStopSignal();
+    }
+    if (!options.launchedAs.empty()) {
+        recordLaunchCommand(options.launchedAs);
     }
     auto comm = Comm::createWorld();
     if (comm->rank() != 0 && options.verbose < 2) {

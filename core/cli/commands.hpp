@@ -36,6 +36,7 @@ struct RunCommandOptions {
     bool stonewall = false; // --stonewall (also run.stonewall in the spec)
     bool json = false;      // --json: summary.json (or the repeat record) on stdout
     uint32_t repeat = 0;    // --repeat N; 0 = the spec's run.repeat
+    std::string launchedAs; // hidden --launched-as: the user's command, passed on to the ranks
     int verbose = 0;        // -v count, forwarded to the ranks when launching
     LaunchOptions launch;   // --hosts, -n, ... (also the spec's launch section)
 };

@@ -70,6 +70,7 @@ void addRunOptions(CLI::App *cmd, RunCommandOptions &options, bool forRun) {
             ->check(CLI::IsMember({"human", "json"}))
             ->type_name("FORMAT")
             ->excludes(quiet);
+        cmd->add_option("--launched-as", options.launchedAs, "")->group(""); // for the ranks
         cmd->add_option("--repeat",
                         options.repeat,
                         "Run the spec N times, each its own result, then print and write a "

@@ -81,6 +81,17 @@ const std::vector<std::string> &recordedCommandLine() {
     return commandLineStore();
 }
 
+namespace {
+std::string &launchCommandStore() {
+    static std::string command;
+    return command;
+}
+} // namespace
+
+void recordLaunchCommand(const std::string &command) {
+    launchCommandStore() = command;
+}
+
 json buildIdentity() {
     return {{"version", MLPS_VERSION},
             {"git", MLPS_GIT_DESCRIBE},
@@ -96,7 +107,7 @@ json runIdentity(const json &summary, const std::vector<std::string> &sets) {
     std::error_code ec;
     const std::string cwd = std::filesystem::current_path(ec).string();
     const json spec = summary.value("spec", json::object());
-    return {
+    json identity = {
         {"command_line", argv},
         {"command", command},
         {"cwd", cwd},
@@ -106,6 +117,10 @@ json runIdentity(const json &summary, const std::vector<std::string> &sets) {
         {"mlps", buildIdentity()},
         {"plugins", pluginsOf(summary)},
         {"layout", layoutOf(summary)}};
+    if (!launchCommandStore().empty()) {
+        identity["launched_as"] = launchCommandStore();
+    }
+    return identity;
 }
 
 json indexExtras(const json &summary) {

@@ -15,6 +15,9 @@ namespace mlps::core {
 // own command line (the spec path made absolute), which reruns the same run.
 void recordCommandLine(int argc, const char *const *argv);
 const std::vector<std::string> &recordedCommandLine();
+// A rank started by `mlpsrun run -n N ...` also records the command the user typed (passed on
+// by the launching mlpsrun), as identity.launched_as.
+void recordLaunchCommand(const std::string &command);
 
 // {"version", "git", "abi"}: git is `git describe --always --dirty` of the source tree at
 // build time, "" when mlps was not built from a git checkout.

@@ -196,7 +196,11 @@ def case_launch_hosts():
                     *mpi_args(), "--results-dir", str(results), "-q"], expect=0)
         check("mlpsrun: launching:" in proc.stderr and "-n 4" in proc.stderr,
               f"the command is printed: {proc.stderr}")
-        assert_merged(only_summary(results), 4)
+        summary = only_summary(results)
+        assert_merged(summary, 4)
+        launched_as = summary["identity"].get("launched_as", "")
+        check("--hosts localhost:4 -n 4" in launched_as,
+              f"the ranks record the command the user typed: {launched_as!r}")
 
 
 def case_launch_dry_run():
