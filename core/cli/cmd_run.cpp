@@ -11,6 +11,8 @@
 #include "cli/commands.hpp"
 #include "cli/default_spec.hpp"
 #include "cli/run_flags.hpp"
+#include "results/repeat_stats.hpp"
+#include "results/run_identity.hpp"
 #include "results/run_index.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/comm.hpp"
@@ -57,7 +59,6 @@ RunSpec loadSpec(const RunCommandOptions &options, const Comm &comm, const std::
 RunOptions runOptions(const RunCommandOptions &options) {
     RunOptions run;
     run.pluginPaths = options.pluginPaths;
-    run.quiet = options.quiet;
     run.stonewall = options.stonewall;
     run.progress = options.progress ? ProgressMode::On
                                     : (options.quiet ? ProgressMode::Off : ProgressMode::Auto);
@@ -107,6 +108,17 @@ std::vector<std::string> rankCommand(const RunCommandOptions &options) {
     }
     if (!options.runId.empty()) {
         argv.insert(argv.end(), {"--run-id", options.runId});
+    }
+    if (options.json) {
+        argv.emplace_back("--json");
+    }
+    if (options.repeat != 0) {
+        argv.insert(argv.end(), {"--repeat", std::to_string(options.repeat)});
+    }
+    // The ranks record what the user typed (-n, --hosts, ...), not only their own command
+    // (left out of the command --dry-run prints for people).
+    if (!options.dryRun) {
+        argv.insert(argv.end(), {"--launched-as", shellCommand(recordedCommandLine())});
     }
     return argv;
 }
@@ -172,7 +184,11 @@ void recordFailure(const RunSpec &spec,
                      {"partial", true},
                      {"exit_code", exitCode},
                      {"error", message},
-                     {"result", nullptr}});
+                     {"result", nullptr},
+                     {"identity",
+                      {{"command_line", recordedCommandLine()},
+                       {"sets", spec.overrides},
+                       {"mlps", buildIdentity()}}}});
     } catch (const std::exception &e) {
         logWarn(std::string("run index not updated: ") + e.what());
     }
@@ -231,6 +247,165 @@ int runHere(const RunCommandOptions &options);
 
 } // namespace
 
+namespace {
+
+struct SingleRun {
+    int exitCode = kExitOk;
+    bool agreed = true;      // every rank knows exitCode (so only rank 0 need exit with it)
+    std::string summaryPath; // rank 0, when the run wrote one
+};
+
+// One run of the spec on this rank (all ranks of a job call it together).
+SingleRun runOnce(const RunCommandOptions &options, Comm &comm, SummaryOutput output) {
+    // Every rank uses rank 0's run id (the launcher's, when it named one): one results folder,
+    // one history entry.
+    std::string runId =
+        comm.rank() == 0 ? (options.runId.empty() ? newRunId() : options.runId) : std::string();
+    if (!comm.broadcast(runId, giveUpAfterStop())) {
+        throw SystemError("the ranks of this job could not agree on a run id");
+    }
+
+    std::unique_ptr<RunSpec> loaded;
+    std::unique_ptr<Runner> runner;
+    int code = kExitOk;
+    std::string message;
+    try {
+        loaded = std::make_unique<RunSpec>(loadSpec(options, comm, runId));
+        RunOptions settings = runOptions(options);
+        settings.output = output;
+        runner = std::make_unique<Runner>(*loaded, settings, comm, runId);
+        runner->resolve();
+    } catch (const Error &e) {
+        code = e.exitCode();
+        message = e.what();
+    } catch (const std::exception &e) {
+        code = kExitSystem;
+        message = e.what();
+    }
+    // Every rank resolved its spec and plugins (paths expand per rank), or nobody goes on.
+    const std::vector<RankFailure> failures = agree(comm, code, message);
+    if (!failures.empty()) {
+        int worst = 0;
+        for (const auto &f : failures) {
+            worst = std::max(worst, f.exitCode);
+        }
+        // A spec or plugin that cannot be used is not a run: no history entry, no folder.
+        if (comm.rank() == 0 && loaded && !options.dryRun && worst != kExitUsage &&
+            worst != kExitPlugin) {
+            recordFailure(*loaded, runId, comm, worst, describeFailures(failures, comm.size()));
+        }
+        // Rank 0 says it for the job; the others exit with the same code, silently.
+        throw Error(comm.rank() == 0 ? describeFailures(failures, comm.size()) : std::string(),
+                    worst);
+    }
+    if (options.dryRun) {
+        if (comm.rank() == 0) {
+            runner->printPlan(std::cout);
+        }
+        return {};
+    }
+    SingleRun result;
+    uint64_t jobCode = static_cast<uint64_t>(runner->execute());
+    if (runner->abandonedThreads()) {
+        // A plugin thread never came back: destructors and MPI_Finalize would wait on it.
+        std::cout.flush();
+        std::cerr.flush();
+        std::fflush(nullptr);
+        std::_Exit(static_cast<int>(jobCode));
+    }
+    if (comm.rank() == 0 && !runner->indexEntry().empty()) {
+        result.summaryPath = runner->resultsDir() + "/summary.json";
+    }
+    // Leave together: Open MPI tears the whole job down (killing ranks still in MPI_Finalize,
+    // or rank 0 still writing) as soon as one rank exits non-zero. So the ranks agree on the
+    // job's exit code, and only rank 0 exits with it: mpiexec's status is then the job's.
+    result.agreed = comm.size() > 1 && !comm.broken() &&
+                    comm.allreduce(&jobCode, 1, MLPS_REDUCE_MAX, giveUpAfterStop());
+    result.exitCode = static_cast<int>(jobCode);
+    return result;
+}
+
+// --repeat N, else the spec's run.repeat (a spec that does not load says so in the run).
+uint32_t repeatCount(const RunCommandOptions &options, const Comm &comm) {
+    if (options.repeat != 0 || options.dryRun) {
+        return std::max<uint32_t>(options.repeat, 1);
+    }
+    try {
+        return loadSpec(options, comm, "repeat").run.repeat;
+    } catch (const Error &) {
+        return 1;
+    }
+}
+
+SummaryOutput summaryOutput(const RunCommandOptions &options) {
+    return options.json ? SummaryOutput::Json
+                        : (options.quiet ? SummaryOutput::Path : SummaryOutput::Human);
+}
+
+// N runs of the spec, each its own result, then the repeat record on rank 0: written next to
+// the runs (<results_dir>/<benchmark>/repeat-<id>/repeat.json) and printed.
+int repeatRuns(const RunCommandOptions &options, Comm &comm, uint32_t repeat) {
+    const bool root = comm.rank() == 0;
+    const SummaryOutput each = options.json ? SummaryOutput::Nothing : summaryOutput(options);
+    const std::string repeatId = "repeat-" + newRunId();
+    std::vector<nlohmann::json> summaries;
+    std::vector<std::string> paths;
+    int worst = kExitOk;
+    bool agreed = true;
+    for (uint32_t i = 0; i < repeat; ++i) {
+        if (root) {
+            logInfo("repeat: run " + std::to_string(i + 1) + " of " + std::to_string(repeat));
+        }
+        SingleRun run;
+        try {
+            run = runOnce(options, comm, each);
+        } catch (const Error &e) {
+            if (summaries.empty()) {
+                throw; // nothing to record: the usual message and exit code
+            }
+            // A later run that could not start: the runs made so far still get their record.
+            if (e.what()[0] != '\0') {
+                std::cerr << "mlpsrun: error: " << e.what() << '\n';
+            }
+            run.exitCode = e.exitCode();
+            run.agreed = false;
+        }
+        agreed = run.agreed;
+        worst = std::max(worst, run.exitCode);
+        if (!run.summaryPath.empty()) {
+            std::ifstream in(run.summaryPath);
+            auto summary = nlohmann::json::parse(in, nullptr, false);
+            if (!summary.is_discarded()) {
+                summaries.push_back(std::move(summary));
+                paths.push_back(run.summaryPath);
+            }
+        }
+        // An interrupt or a broken setup ends the series; a failed run is one sample less.
+        if (run.exitCode != kExitOk && run.exitCode != kExitRunFailed) {
+            break;
+        }
+    }
+    if (root && !summaries.empty()) {
+        const nlohmann::json record = repeatRecord(repeatId, summaries, paths);
+        const fs::path folder = fs::path(paths.front()).parent_path().parent_path() / repeatId;
+        fs::create_directories(folder);
+        writeJsonFile((folder / "repeat.json").string(), record);
+        if (options.json) {
+            std::cout << record.dump(2) << "\n";
+        } else if (options.quiet) {
+            std::cout << (folder / "repeat.json").string() << "\n";
+        } else {
+            std::cout << "\n";
+            printRepeat(record, std::cout);
+            std::cout << "  record: " << (folder / "repeat.json").string() << "\n";
+        }
+        std::cout.flush();
+    }
+    return comm.size() > 1 && agreed && !root ? kExitOk : worst;
+}
+
+} // namespace
+
 int runCommand(const RunCommandOptions &given) {
     RunCommandOptions options = given;
     applyBenchmarkFlags(options);
@@ -259,72 +434,20 @@ int runHere(const RunCommandOptions &options) {
     if (Comm::launchedByMpi()) {
         installJobStopSignal();
     }
+    if (!options.launchedAs.empty()) {
+        recordLaunchCommand(options.launchedAs);
+    }
     auto comm = Comm::createWorld();
     if (comm->rank() != 0 && options.verbose < 2) {
         // One voice per job: the other ranks say only what went wrong on them.
         Logger::instance().setLevel(LogLevel::Warn);
     }
-    // Every rank uses rank 0's run id (the launcher's, when it named one): one results folder,
-    // one history entry.
-    std::string runId =
-        comm->rank() == 0 ? (options.runId.empty() ? newRunId() : options.runId) : std::string();
-    if (!comm->broadcast(runId, giveUpAfterStop())) {
-        throw SystemError("the ranks of this job could not agree on a run id");
+    const uint32_t repeat = repeatCount(options, *comm);
+    if (repeat > 1) {
+        return repeatRuns(options, *comm, repeat);
     }
-
-    std::unique_ptr<RunSpec> loaded;
-    std::unique_ptr<Runner> runner;
-    int code = kExitOk;
-    std::string message;
-    try {
-        loaded = std::make_unique<RunSpec>(loadSpec(options, *comm, runId));
-        runner = std::make_unique<Runner>(*loaded, runOptions(options), *comm, runId);
-        runner->resolve();
-    } catch (const Error &e) {
-        code = e.exitCode();
-        message = e.what();
-    } catch (const std::exception &e) {
-        code = kExitSystem;
-        message = e.what();
-    }
-    // Every rank resolved its spec and plugins (paths expand per rank), or nobody goes on.
-    const std::vector<RankFailure> failures = agree(*comm, code, message);
-    if (!failures.empty()) {
-        int worst = 0;
-        for (const auto &f : failures) {
-            worst = std::max(worst, f.exitCode);
-        }
-        // A spec or plugin that cannot be used is not a run: no history entry, no folder.
-        if (comm->rank() == 0 && loaded && !options.dryRun && worst != kExitUsage &&
-            worst != kExitPlugin) {
-            recordFailure(*loaded, runId, *comm, worst, describeFailures(failures, comm->size()));
-        }
-        // Rank 0 says it for the job; the others exit with the same code, silently.
-        throw Error(comm->rank() == 0 ? describeFailures(failures, comm->size()) : std::string(),
-                    worst);
-    }
-    if (options.dryRun) {
-        if (comm->rank() == 0) {
-            runner->printPlan(std::cout);
-        }
-        return 0;
-    }
-    uint64_t jobCode = static_cast<uint64_t>(runner->execute());
-    if (runner->abandonedThreads()) {
-        // A plugin thread never came back: destructors and MPI_Finalize would wait on it.
-        std::cout.flush();
-        std::cerr.flush();
-        std::fflush(nullptr);
-        std::_Exit(static_cast<int>(jobCode));
-    }
-    // Leave together: Open MPI tears the whole job down (killing ranks still in MPI_Finalize,
-    // or rank 0 still writing) as soon as one rank exits non-zero. So the ranks agree on the
-    // job's exit code, and only rank 0 exits with it: mpiexec's status is then the job's.
-    if (comm->size() > 1 && !comm->broken() &&
-        comm->allreduce(&jobCode, 1, MLPS_REDUCE_MAX, giveUpAfterStop()) && comm->rank() != 0) {
-        return kExitOk;
-    }
-    return static_cast<int>(jobCode);
+    const SingleRun run = runOnce(options, *comm, summaryOutput(options));
+    return run.agreed && comm->rank() != 0 ? kExitOk : run.exitCode;
 }
 
 } // namespace

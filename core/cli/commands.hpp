@@ -2,12 +2,28 @@
 // hierarchy (util/errors.hpp) propagate to main(), which prints them once.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "runtime/launcher.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace mlps::core {
+
+// A subcommand that declares its own options (one file each): main() adds it, then calls
+// run() when the command line chose it.
+struct Subcommand {
+    CLI::App *app = nullptr;
+    std::function<int()> run;
+};
+// `history list|show`, `compare RUN RUN...`, `export RUN... --csv|--xlsx FILE`.
+Subcommand addHistoryCommand(CLI::App &app);
+Subcommand addCompareCommand(CLI::App &app);
+Subcommand addExportCommand(CLI::App &app);
 
 struct RunCommandOptions {
     std::string specPath;               // empty: the embedded default spec; or a benchmark name
@@ -23,6 +39,9 @@ struct RunCommandOptions {
     bool progressTty = false; // hidden --progress-tty: draw in place although stderr is a pipe
     bool quiet = false;
     bool stonewall = false; // --stonewall (also run.stonewall in the spec)
+    bool json = false;      // --json: summary.json (or the repeat record) on stdout
+    uint32_t repeat = 0;    // --repeat N; 0 = the spec's run.repeat
+    std::string launchedAs; // hidden --launched-as: the user's command, passed on to the ranks
     int verbose = 0;        // -v count, forwarded to the ranks when launching
     std::string runId;      // --run-id (hidden): the launcher names the job's run for its ranks
     LaunchOptions launch;   // --hosts, -n, ... (also the spec's launch section)
@@ -51,9 +70,6 @@ struct PluginsCheckOptions {
 // `mlpsrun plugins check`: 0 when every check passes, 1 when one fails.
 int pluginsCheckCommand(const PluginsCheckOptions &options);
 int describeCommand(const std::string &name, const std::vector<std::string> &pluginPaths);
-// `mlpsrun history list` / `show ID` over <resultsDir>/index.jsonl.
-int historyListCommand(const std::string &resultsDir, size_t limit);
-int historyShowCommand(const std::string &resultsDir, const std::string &id);
 // `mlpsrun clean`: removes tier folders of dead runs under each DIR (default: $TMPDIR).
 int cleanCommand(const std::vector<std::string> &dirs, bool dryRun);
 // `mlpsrun report RUN... -o FILE`: one self-contained HTML page with plots (cmd_report.cpp).

@@ -7,6 +7,7 @@
 
 #include "build_config.hpp"
 #include "cli/commands.hpp"
+#include "results/run_identity.hpp"
 #include "util/errors.hpp"
 #include "util/log.hpp"
 
@@ -24,8 +25,10 @@ constexpr const char *kExitCodes = R"(Exit codes:
 )";
 
 std::string versionText() {
+    const std::string git = buildIdentity().value("git", "");
     return std::string("mlpsrun ") + MLPS_VERSION + " (plugin ABI " +
-           std::to_string(MLPS_ABI_MAJOR) + "." + std::to_string(MLPS_ABI_MINOR) + ")";
+           std::to_string(MLPS_ABI_MAJOR) + "." + std::to_string(MLPS_ABI_MINOR) +
+           (git.empty() ? "" : ", git " + git) + ")";
 }
 
 // -n 0 would otherwise be refused with CLI::PositiveNumber's range, a 300-digit number.
@@ -83,6 +86,26 @@ void addRunOptions(CLI::App *cmd, RunCommandOptions &options, bool forRun) {
         // Hidden: set by `mlpsrun run -n N` on a terminal for its ranks (stderr is mpiexec's
         // pipe there), so that rank 0 draws its line in place.
         cmd->add_flag("--progress-tty", options.progressTty, "")->group("");
+        auto *json = cmd->add_flag("--json",
+                                   options.json,
+                                   "Print summary.json (with --repeat: the repeat record) on "
+                                   "stdout instead of the human summary; logs stay on stderr");
+        json->excludes(quiet);
+        cmd->add_option_function<std::string>(
+               "--output-format",
+               [&options](const std::string &format) { options.json = format == "json"; },
+               "human (default) or json (the same as --json)")
+            ->check(CLI::IsMember({"human", "json"}))
+            ->type_name("FORMAT")
+            ->excludes(quiet);
+        cmd->add_option("--launched-as", options.launchedAs, "")->group(""); // for the ranks
+        cmd->add_option("--repeat",
+                        options.repeat,
+                        "Run the spec N times, each its own result, then print and write a "
+                        "repeat record: median, min, max and CV of the headline figures (also "
+                        "run.repeat in the spec)")
+            ->check(CLI::Range(1, 1000))
+            ->type_name("N");
         cmd->add_flag("--stonewall",
                       options.stonewall,
                       "With several ranks: stop every rank when the first one finishes (also "
@@ -132,6 +155,7 @@ void addRunOptions(CLI::App *cmd, RunCommandOptions &options, bool forRun) {
 } // namespace
 
 int main(int argc, char **argv) {
+    recordCommandLine(argc, argv); // every run records what started it
     CLI::App app{"mlpsrun: storage benchmarks for AI workloads (KV-cache offload, training, "
                  "checkpoints, tier micro-benchmarks), driven by a YAML run spec and plugins.",
                  "mlpsrun"};
@@ -223,21 +247,9 @@ int main(int argc, char **argv) {
     describe->add_option("--plugin-path", describePaths, "Look in DIR first (repeatable)")
         ->type_name("DIR");
 
-    std::string historyDir = "results";
-    auto *history = app.add_subcommand("history", "The runs recorded in a results folder");
-    history->require_subcommand(1);
-    size_t historyLimit = 0;
-    auto *historyList = history->add_subcommand(
-        "list", "Every run: id, start, benchmark, ranks, hosts, status, summary path");
-    historyList->add_option("--results-dir", historyDir, "The results folder (default: results)")
-        ->type_name("DIR");
-    historyList->add_option("--last", historyLimit, "Only the last N runs")->type_name("N");
-    std::string historyId;
-    auto *historyShow =
-        history->add_subcommand("show", "One run's record and summary (an id prefix will do)");
-    historyShow->add_option("ID", historyId, "A run id, or its beginning")->required();
-    historyShow->add_option("--results-dir", historyDir, "The results folder (default: results)")
-        ->type_name("DIR");
+    // Subcommands that declare their own options, one file each.
+    const std::vector<Subcommand> subcommands = {
+        addHistoryCommand(app), addCompareCommand(app), addExportCommand(app)};
 
     std::vector<std::string> cleanDirs;
     bool cleanDryRun = false;
@@ -266,8 +278,15 @@ int main(int argc, char **argv) {
                      "Where run ids are looked up (default: results)")
         ->type_name("DIR");
 
-    for (CLI::App *cmd :
-         {run, validate, list, inspect, check, describe, historyList, historyShow, report, clean}) {
+    std::vector<CLI::App *> withVerbose = {
+        run, validate, list, inspect, check, describe, report, clean};
+    for (const Subcommand &sub : subcommands) {
+        withVerbose.push_back(sub.app);
+        for (CLI::App *child : sub.app->get_subcommands({})) {
+            withVerbose.push_back(child);
+        }
+    }
+    for (CLI::App *cmd : withVerbose) {
         addVerbose(cmd);
     }
     // Set last: subcommands copy their parent's footer when they are made, and the exit codes
@@ -316,11 +335,10 @@ int main(int argc, char **argv) {
         if (*describe) {
             return describeCommand(describeName, describePaths);
         }
-        if (*historyList) {
-            return historyListCommand(historyDir, historyLimit);
-        }
-        if (*historyShow) {
-            return historyShowCommand(historyDir, historyId);
+        for (const auto &command : subcommands) {
+            if (*command.app) {
+                return command.run();
+            }
         }
         if (*clean) {
             return cleanCommand(cleanDirs, cleanDryRun);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "util/errors.hpp"
+#include "util/log.hpp"
 
 namespace mlps::core {
 
@@ -75,16 +76,26 @@ std::vector<nlohmann::json> RunIndex::read() const {
         text.append(buffer, static_cast<size_t>(n));
     }
     size_t at = 0;
+    size_t lineNumber = 0;
     while (at < text.size()) {
         size_t end = text.find('\n', at);
         if (end == std::string::npos) {
             end = text.size();
         }
-        auto entry = nlohmann::json::parse(text.substr(at, end - at), nullptr, false);
-        if (!entry.is_discarded() && entry.is_object()) {
-            entries.push_back(std::move(entry));
-        }
+        ++lineNumber;
+        const std::string line = text.substr(at, end - at);
         at = end + 1;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) {
+            continue;
+        }
+        auto entry = nlohmann::json::parse(line, nullptr, false);
+        if (entry.is_discarded() || !entry.is_object()) {
+            // One damaged line (a disk that filled up, a hand edit) must not hide every other run.
+            logWarn(path_ + ":" + std::to_string(lineNumber) +
+                    ": not a JSON object; this line is skipped");
+            continue;
+        }
+        entries.push_back(std::move(entry));
     }
     return entries;
 }

@@ -23,8 +23,8 @@ class RunIndex {
     // partial, exit_code, result). Creates the folder and the file when needed. Throws
     // SystemError when the file cannot be written.
     void append(const nlohmann::json &entry) const;
-    // Every entry, oldest first; lines that are not JSON objects are skipped. Empty when the
-    // index does not exist.
+    // Every entry, oldest first; a line that is not a JSON object is skipped with a warning
+    // naming its line number. Empty when the index does not exist.
     std::vector<nlohmann::json> read() const;
     // The entries whose id starts with `prefix`.
     std::vector<nlohmann::json> find(const std::string &prefix) const;

@@ -15,6 +15,7 @@
 #include "build_config.hpp"
 #include "plugin/spec_plugins.hpp"
 #include "results/metrics_json.hpp"
+#include "results/run_identity.hpp"
 #include "results/run_index.hpp"
 #include "results/run_record.hpp"
 #include "runtime/crash_handler.hpp"
@@ -845,10 +846,12 @@ int Runner::writeResults(Outcome &outcome, const MetricsSnapshot &final) {
         return kExitSystem;
     }
     recordInIndex(summary);
-    if (!options_.quiet) {
+    if (options_.output == SummaryOutput::Human) {
         printHumanSummary(summary, std::cout);
-    } else {
+    } else if (options_.output == SummaryOutput::Path) {
         std::cout << path << "\n";
+    } else if (options_.output == SummaryOutput::Json) {
+        std::cout << summary.dump(2) << "\n";
     }
     std::cout.flush();
     return outcome.exitCode;
@@ -1021,6 +1024,7 @@ nlohmann::json Runner::buildSummary(Outcome &outcome, const MetricsSnapshot &fin
         }
     }
     summary["benchmark"] = outcome.report;
+    summary["identity"] = runIdentity(summary, spec_.overrides);
     return summary;
 }
 
@@ -1044,6 +1048,7 @@ void Runner::recordInIndex(const nlohmann::json &summary) {
                    {"partial", summary.value("partial", false)},
                    {"exit_code", summary.value("exit_code", 0)},
                    {"result", fs::absolute(context_.resultsDir + "/summary.json").string()}};
+    indexEntry_.update(indexExtras(summary));
     try {
         RunIndex(spec_.run.resultsDir).append(indexEntry_);
     } catch (const std::exception &e) {

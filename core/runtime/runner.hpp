@@ -19,11 +19,15 @@
 namespace mlps::core {
 
 enum class ProgressMode { Auto, On, Off };
+// What a run prints on stdout when it ends (logs and the progress line go to stderr): the
+// human summary, the path of summary.json (-q), summary.json itself (--json), or nothing (the
+// caller prints, e.g. a repeat's record).
+enum class SummaryOutput { Human, Path, Json, Nothing };
 
 struct RunOptions {
     std::vector<std::string> pluginPaths; // --plugin-path
     ProgressMode progress = ProgressMode::Auto;
-    bool quiet = false;     // no human summary on stdout (the summary.json path is still printed)
+    SummaryOutput output = SummaryOutput::Human;
     bool stonewall = false; // --stonewall: stop every rank when the first one finishes
 };
 

@@ -56,6 +56,7 @@ struct RunSettings {
     // Every tier op must complete this long after its submission, or the run fails as hung
     // (runtime/tier_guard.hpp).
     uint64_t opTimeoutNs = 60'000'000'000;
+    uint32_t repeat = 1; // run the spec this many times (`run --repeat N` wins)
 };
 
 // The spec's `launch:` section: how `mlpsrun run` starts mpiexec when not under one already
@@ -74,6 +75,7 @@ struct RunSpec {
     std::string sourceName; // the file path, or "<default spec>"
     std::string text;       // the YAML text as read
     YAML::Node root;        // after --set overrides; what spec.resolved.yaml is written from
+    std::vector<std::string> overrides; // the --set values, as given (for the run's record)
     PluginUse benchmark;
     std::vector<TierSpec> tiers;
     RunSettings run;

@@ -20,6 +20,7 @@ namespace mlps::core {
 namespace {
 
 constexpr uint64_t kMaxCapacityBytes = uint64_t(1) << 60; // 1 EiB
+constexpr uint32_t kMaxRepeat = 1000;
 constexpr uint64_t kSecondNs = 1000'000'000;
 constexpr uint64_t kMaxDurationNs = 30 * 86400 * kSecondNs; // 30 days
 constexpr uint64_t kMinOpTimeoutNs = 10'000'000;            // 10 ms
@@ -320,7 +321,8 @@ class SpecReader {
                    "keep",
                    "progress_interval",
                    "stonewall",
-                   "op_timeout"});
+                   "op_timeout",
+                   "repeat"});
         const YAML::Node &map = entry.value;
         if (const auto e = find(map, entry.path, "duration")) {
             run.durationNs = duration(*e, 0, kMaxDurationNs);
@@ -354,6 +356,15 @@ class SpecReader {
         }
         if (const auto e = find(map, entry.path, "op_timeout")) {
             run.opTimeoutNs = duration(*e, kMinOpTimeoutNs, kMaxDurationNs);
+        }
+        if (const auto e = find(map, entry.path, "repeat")) {
+            const std::string text(trim(scalar(*e, "a number of runs from 1 to 1000")));
+            const char *end = text.data() + text.size();
+            const auto result = std::from_chars(text.data(), end, run.repeat);
+            if (text.empty() || result.ec != std::errc() || result.ptr != end || run.repeat < 1 ||
+                run.repeat > kMaxRepeat) {
+                expected(*e, "a number of runs from 1 to 1000");
+            }
         }
     }
 
@@ -482,6 +493,7 @@ RunSpec loadSpecText(const std::string &text,
         checkTree(spec.root, sourceName);
     }
     SpecReader(sourceName, expand).read(spec.root, spec);
+    spec.overrides = overrides;
     return spec;
 }
 

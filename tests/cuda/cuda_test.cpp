@@ -144,7 +144,13 @@ TEST_CASE("cuda: conformance on the fake runtime") {
     if (t.descriptor == nullptr) {
         return;
     }
-    checkConformance(t);
+    // `plugins check`'s suite, pointed at the fake runtime configured above.
+    checkConformance("CUDA_SO",
+                     {"runtime_library=" + fake().path,
+                      "capacity=256MiB",
+                      "chunk_size=4KiB",
+                      "queue_depth=3",
+                      "streams=2"});
 }
 
 TEST_CASE("cuda: capacity unset is 80% of the free device memory; info says where") {

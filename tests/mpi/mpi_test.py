@@ -196,7 +196,11 @@ def case_launch_hosts():
                     *mpi_args(), "--results-dir", str(results), "-q"], expect=0)
         check("mlpsrun: launching:" in proc.stderr and "-n 4" in proc.stderr,
               f"the command is printed: {proc.stderr}")
-        assert_merged(only_summary(results), 4)
+        summary = only_summary(results)
+        assert_merged(summary, 4)
+        launched_as = summary["identity"].get("launched_as", "")
+        check("--hosts localhost:4 -n 4" in launched_as,
+              f"the ranks record the command the user typed: {launched_as!r}")
 
 
 def case_launch_dry_run():
@@ -460,6 +464,10 @@ def case_history():
         check(len(entries) == 5, f"5 runs recorded: {lines}")
         check([e["ranks"] for e in entries[:3]] == [1, 2, 2], f"ranks {entries}")
         check([e["status"] for e in entries[:3]] == ["ok", "ok", "failed"], f"{entries}")
+        layout = entries[1]["identity"]["layout"]
+        check(layout["ranks"] == 2 and sum(len(h["ranks"]) for h in layout["hosts"]) == 2,
+              f"the rank layout is recorded: {layout}")
+        check(entries[1]["headline"]["gib_per_s"] > 0, f"headline: {entries[1]['headline']}")
         listing = run([MLPSRUN, "history", "list", "--results-dir", str(results)], expect=0,
                       env=dict(os.environ)).stdout
         for e in entries:

@@ -98,7 +98,8 @@ TEST_SUITE("parser") {
             "tiers, run, plugin_path, launch)");
         CHECK(loadError(std::string(kMinimalSpec) + "run:\n  seed: 1\n  durration: 5s\n") ==
               "spec.yaml:8:3: run.durration: unknown key 'durration'; did you mean 'duration'? "
-              "(allowed: duration, warmup, seed, results_dir, keep, progress_interval, stonewall)");
+              "(allowed: duration, warmup, seed, results_dir, keep, progress_interval, stonewall, "
+              "repeat)");
         CHECK(loadError("benchmark: {plugin: x, option: {}}\ntiers: [{name: a, plugin: b}]\n") ==
               "spec.yaml:1:24: benchmark.option: unknown key 'option'; did you mean 'options'? "
               "(allowed: plugin, options)");
@@ -295,6 +296,19 @@ TEST_SUITE("parser") {
               "...), found a list");
         CHECK(loadError(std::string(kMinimalSpec) + "run: {stonewall: sometimes}\n") ==
               "spec.yaml:6:18: run.stonewall: expected true or false, found \"sometimes\"");
+    }
+
+    TEST_CASE("run.repeat and the --set values are kept") {
+        CHECK(loadText(kMinimalSpec).run.repeat == 1);
+        CHECK(loadText(std::string(kMinimalSpec) + "run: {repeat: 5}\n").run.repeat == 5);
+        CHECK(loadError(std::string(kMinimalSpec) + "run: {repeat: 0}\n") ==
+              "spec.yaml:6:15: run.repeat: expected a number of runs from 1 to 1000, found \"0\"");
+        CHECK(loadError(std::string(kMinimalSpec) + "run: {repeat: 1001}\n") ==
+              "spec.yaml:6:15: run.repeat: expected a number of runs from 1 to 1000, found "
+              "\"1001\"");
+        const RunSpec spec = loadText(kMinimalSpec, {"run.repeat=3"});
+        CHECK(spec.run.repeat == 3);
+        CHECK(spec.overrides == std::vector<std::string>{"run.repeat=3"});
     }
 
     TEST_CASE("quoted scalars are accepted where a value is expected") {
