@@ -300,7 +300,6 @@ void preflightHosts(const LaunchOptions &options,
         }
         checkHostName(host);
         std::vector<std::string> argv = shell;
-        argv.push_back("--"); // a host is never an option of ssh
         argv.push_back(host);
         argv.push_back(script);
         logInfo("checking host " + host + " (" + shellCommand(shell) + ")");

@@ -53,7 +53,11 @@ void runPluginValidate(const LoadedPlugin &plugin,
     std::string option;
     const size_t colon = message.find(": ");
     const size_t quoted = message.find("option '");
-    if (colon != std::string::npos && colon < 64 && message.find(' ') >= colon) {
+    const auto isOptionName = [](const std::string &text) {
+        return !text.empty() && text.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.") ==
+                                    std::string::npos;
+    };
+    if (colon != std::string::npos && colon < 64 && isOptionName(message.substr(0, colon))) {
         option = message.substr(0, colon);
         message = message.substr(colon + 2);
     } else if (quoted != std::string::npos) {

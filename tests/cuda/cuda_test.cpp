@@ -136,7 +136,8 @@ TEST_CASE("cuda: descriptor loads without a CUDA runtime") {
 TEST_CASE("cuda: conformance on the fake runtime") {
     // Small chunks and one event per queue slot: every op of the conformance checks is split,
     // and chunks wait for free events.
-    const TierUnderTest t = cudaOnFake(256 * kMiB, [](Options &o) {
+    // Room for the two instances the create-destroy check makes at once.
+    const TierUnderTest t = cudaOnFake(512 * kMiB, [](Options &o) {
         o.size("chunk_size", 4 * kKiB);
         o.integer("queue_depth", 3);
         o.integer("streams", 2);
@@ -147,7 +148,7 @@ TEST_CASE("cuda: conformance on the fake runtime") {
     // `plugins check`'s suite, pointed at the fake runtime configured above.
     checkConformance("CUDA_SO",
                      {"runtime_library=" + fake().path,
-                      "capacity=256MiB",
+                      "capacity=128MiB",
                       "chunk_size=4KiB",
                       "queue_depth=3",
                       "streams=2"});

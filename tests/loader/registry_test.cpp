@@ -111,7 +111,7 @@ TEST_CASE("the build tree is searched only when the executable runs from it") {
     CHECK(origins(dirs) == expectedOrigins);
 }
 
-TEST_CASE("a relocated install finds its plugindir next to the executable") {
+TEST_CASE("a relocated install finds its plugindir next to the executable, when asked") {
     const fs::path rel = fs::path(MLPS_INSTALL_PLUGINDIR).lexically_relative(MLPS_INSTALL_BINDIR);
     REQUIRE(!rel.empty());
     TempDir root("relocated");
@@ -124,7 +124,11 @@ TEST_CASE("a relocated install finds its plugindir next to the executable") {
     CHECK(pluginSearchPath({}, {}, env).size() == 1);
 
     fs::create_directories(plugindir);
+    // A copied binary does not pick up .so files next to it unless that is configured.
+    CHECK(pluginSearchPath({}, {}, env).size() == 1);
+    ::setenv("MLPS_PLUGIN_RELOCATED", "1", 1);
     const auto dirs = pluginSearchPath({}, {}, env);
+    ::unsetenv("MLPS_PLUGIN_RELOCATED");
     REQUIRE(dirs.size() == 2);
     CHECK(dirs[0].path == MLPS_INSTALL_PLUGINDIR);
     CHECK(dirs[1].path == plugindir.string());
@@ -196,13 +200,13 @@ TEST_CASE("a name not found: did you mean, where it looked, what failed to load"
     PluginRegistry registry(
         {cli(fixtureDir("good")), {fixtureDir("abi_major_mismatch"), "$MLPS_PLUGIN_PATH"}});
     const std::string message = findError(registry, MLPS_KIND_TIER, "goood");
+    // Only <dir>/goood.so would be loaded: nothing else is, so nothing else fails to load.
     CHECK(message.rfind("no tier plugin named 'goood' (did you mean 'good'?); looked in: " +
                             fixtureDir("good") + " (--plugin-path), " +
-                            fixtureDir("abi_major_mismatch") + " ($MLPS_PLUGIN_PATH); " +
-                            "1 file(s) failed to load: " + fixture("abi_major_mismatch") +
-                            ": plugin ABI 2.0 is not supported",
+                            fixtureDir("abi_major_mismatch") + " ($MLPS_PLUGIN_PATH); ",
                         0) == 0);
-    CHECK(contains(message, "available tier plugins: good"));
+    CHECK(contains(message, "plugin files there: abi_major_mismatch, good"));
+    CHECK(registry.problems().empty());
 }
 
 TEST_CASE("a name of the other kind says so") {

@@ -8,7 +8,8 @@
 #   3. $BUILD/core/mlpsrun plugins inspect example.so
 #   4. $BUILD/core/mlpsrun run SPEC --plugin-path DIR: tierbench on the example tier, verify on
 #   5. install the template into the staged plugindir and run the STAGED mlpsrun with no
-#      plugin path at all: it must find tierbench and example next to itself (relocated install)
+#      plugin path at all: with MLPS_PLUGIN_RELOCATED=1 it finds tierbench and example next to
+#      itself (a relocated install; without it a copied binary loads nothing from beside it)
 #   6. the same for share/templates/benchmark-plugin (examplebench.so, built on io_pump.hpp):
 #      build out of tree against the staged SDK, inspect it, run it on the dram tier
 
@@ -156,11 +157,11 @@ staged_mlpsrun=$(find "$stage" -path '*/bin/mlpsrun' -print -quit)
 [ -n "$staged_mlpsrun" ] || fail "no mlpsrun in the staged install"
 # Its configured plugindir (under the real prefix) does not exist here; it must find the staged
 # one relative to itself.
-list=$(env -u MLPS_PLUGIN_PATH "$staged_mlpsrun" plugins list) || fail "plugins list failed"
+list=$(env -u MLPS_PLUGIN_PATH MLPS_PLUGIN_RELOCATED=1 "$staged_mlpsrun" plugins list) || fail "plugins list failed"
 echo "$list"
 grep -q "^example .*$plugindir/example.so" <<<"$list" ||
     fail "the staged mlpsrun does not find example.so in its plugindir"
-check_run "$tmp/run-staged" "$plugindir/example.so" env -u MLPS_PLUGIN_PATH "$staged_mlpsrun" run "$tmp/check.yaml"
+check_run "$tmp/run-staged" "$plugindir/example.so" env -u MLPS_PLUGIN_PATH MLPS_PLUGIN_RELOCATED=1 "$staged_mlpsrun" run "$tmp/check.yaml"
 
 step "6. build the benchmark plugin template out of tree and run it"
 btemplate=$(find "$stage" -type d -path '*/templates/benchmark-plugin' -print -quit)

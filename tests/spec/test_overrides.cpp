@@ -82,9 +82,11 @@ TEST_SUITE("overrides") {
         CHECK(
             loadError(kMinimalSpec, {"run.duration=lots"}) ==
             "--set: run.duration: expected a duration like 30s, 500ms, 2m or 10us, found \"lots\"");
-        CHECK(loadError(kMinimalSpec, {"run.durration=5s"}) ==
-              "--set: run.durration: unknown key 'durration'; did you mean 'duration'? (allowed: "
-              "duration, warmup, seed, results_dir, keep, progress_interval, stonewall, repeat)");
+        CHECK(
+            loadError(kMinimalSpec, {"run.durration=5s"}) ==
+            "--set: run.durration: unknown key 'durration'; did you mean 'duration'? (allowed: "
+            "duration, warmup, seed, results_dir, keep, progress_interval, stonewall, op_timeout, "
+            "repeat)");
         CHECK(loadError(kTwoTiers, {"tiers[1].capacity=-1GiB"}) ==
               "--set: tiers[1].capacity: expected a size like 512MiB, 1.5GB or 4096, found "
               "\"-1GiB\"");

@@ -25,7 +25,7 @@ TEST_SUITE("parser") {
                                  "    capacity: 1.5GiB\n"
                                  "    options: {bandwidth: 1GB/s}\n"
                                  "  - name: slow-2\n"
-                                 "    plugin: ./plugins/posix-nvme.so\n"
+                                 "    plugin_file: ./plugins/posix-nvme.so\n"
                                  "    keep: false\n"
                                  "run:\n"
                                  "  duration: 2m\n"
@@ -56,7 +56,7 @@ TEST_SUITE("parser") {
         CHECK(spec.tiers[1].capacityBytes == 0);
         CHECK_FALSE(spec.tiers[1].keep);
         CHECK(spec.tiers[1].options.IsNull());
-        CHECK(spec.tiers[1].optionsAt.str() == "spec.yaml:12:13"); // no options: at the plugin
+        CHECK(spec.tiers[1].optionsAt.str() == "spec.yaml:12:18"); // no options: at the plugin
         CHECK(spec.run.durationNs == 120'000'000'000);
         CHECK(spec.run.warmupNs == 500'000'000);
         CHECK(spec.run.seed == 18446744073709551615ull);
@@ -84,7 +84,7 @@ TEST_SUITE("parser") {
     }
 
     TEST_CASE("plugin_path as a list, plugins as paths with placeholders") {
-        const RunSpec spec = loadText("benchmark: {plugin: \"{tmpdir}/bench.so\"}\n"
+        const RunSpec spec = loadText("benchmark: {plugin_file: \"{tmpdir}/bench.so\"}\n"
                                       "tiers: [{name: a, plugin: dram}]\n"
                                       "plugin_path: [/a, \"/b/{rank}\"]\n");
         CHECK(spec.benchmark.plugin == "/scratch/bench.so");
@@ -99,15 +99,15 @@ TEST_SUITE("parser") {
         CHECK(loadError(std::string(kMinimalSpec) + "run:\n  seed: 1\n  durration: 5s\n") ==
               "spec.yaml:8:3: run.durration: unknown key 'durration'; did you mean 'duration'? "
               "(allowed: duration, warmup, seed, results_dir, keep, progress_interval, stonewall, "
-              "repeat)");
+              "op_timeout, repeat)");
         CHECK(loadError("benchmark: {plugin: x, option: {}}\ntiers: [{name: a, plugin: b}]\n") ==
               "spec.yaml:1:24: benchmark.option: unknown key 'option'; did you mean 'options'? "
-              "(allowed: plugin, options)");
+              "(allowed: plugin, plugin_file, options)");
         CHECK(
             loadError("benchmark: {plugin: x}\ntiers:\n  - name: a\n    plugin: b\n    "
                       "capacitee: 1GiB\n") ==
             "spec.yaml:5:5: tiers[0].capacitee: unknown key 'capacitee'; did you mean 'capacity'? "
-            "(allowed: name, plugin, capacity, keep, options)");
+            "(allowed: name, plugin, plugin_file, capacity, keep, options)");
         CHECK(loadError(std::string(kMinimalSpec) + "zzzzzzzz: 1\n") ==
               "spec.yaml:6:1: zzzzzzzz: unknown key 'zzzzzzzz' (allowed: benchmark, tiers, run, "
               "plugin_path, launch)");
@@ -135,8 +135,7 @@ TEST_SUITE("parser") {
               "\"dram\"");
         CHECK(
             loadError("benchmark: {plugin: [a]}\ntiers: [{name: a, plugin: b}]\n") ==
-            "spec.yaml:1:21: benchmark.plugin: expected a plugin name like \"dram\" or a path to a "
-            ".so file, found a list");
+            "spec.yaml:1:21: benchmark.plugin: expected a plugin name like \"dram\", found a list");
         CHECK(
             loadError("benchmark: {plugin: x, options: [1, 2]}\ntiers: [{name: a, plugin: b}]\n") ==
             "spec.yaml:1:33: benchmark.options: expected a map of options, found a list");
@@ -162,16 +161,14 @@ TEST_SUITE("parser") {
               "spec.yaml:1:1: missing required key 'tiers' (a list of tiers, e.g. tiers: [{name: "
               "fast, plugin: dram}])");
         CHECK(loadError("run: {}\nbenchmark:\n  options: {}\ntiers: [{name: a, plugin: b}]\n") ==
-              "spec.yaml:2:1: benchmark: missing required key 'plugin' (a plugin name like dram, "
-              "or a "
-              "path to a .so)");
+              "spec.yaml:2:1: benchmark: missing required key 'plugin' (a plugin name like dram; "
+              "or plugin_file: a path to a .so)");
         CHECK(loadError("benchmark: {plugin: x}\ntiers:\n  - plugin: dram\n") ==
               "spec.yaml:3:5: tiers[0]: missing required key 'name' (like name: fast)");
-        CHECK(
-            loadError(
-                "benchmark: {plugin: x}\ntiers:\n  - name: a\n    plugin: b\n  - name: c\n") ==
-            "spec.yaml:5:5: tiers[1]: missing required key 'plugin' (a plugin name like dram, or a "
-            "path to a .so)");
+        CHECK(loadError(
+                  "benchmark: {plugin: x}\ntiers:\n  - name: a\n    plugin: b\n  - name: c\n") ==
+              "spec.yaml:5:5: tiers[1]: missing required key 'plugin' (a plugin name like dram; or "
+              "plugin_file: a path to a .so)");
     }
 
     TEST_CASE("bad values") {
@@ -202,10 +199,11 @@ TEST_SUITE("parser") {
             "and '-', starting with a letter or digit (at most 63 characters), found \"Fast\"");
         CHECK(loadError("benchmark: {plugin: Tier Bench}\ntiers: [{name: a, plugin: b}]\n") ==
               "spec.yaml:1:21: benchmark.plugin: expected a plugin name ([a-z0-9][a-z0-9_-]*, like "
-              "\"dram\") or a path to a .so file, found \"Tier Bench\"");
-        CHECK(loadError("benchmark: {plugin: \"{nope}/x.so\"}\ntiers: [{name: a, plugin: b}]\n")
-                  .rfind("spec.yaml:1:21: benchmark.plugin: unknown placeholder \"{nope}\"", 0) ==
-              0);
+              "\"dram\"), found \"Tier Bench\"");
+        CHECK(
+            loadError("benchmark: {plugin_file: \"{nope}/x.so\"}\ntiers: [{name: a, plugin: b}]\n")
+                .rfind("spec.yaml:1:26: benchmark.plugin_file: unknown placeholder \"{nope}\"",
+                       0) == 0);
 
         const std::string run = std::string(kMinimalSpec) + "run:\n";
         CHECK(

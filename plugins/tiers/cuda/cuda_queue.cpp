@@ -64,14 +64,23 @@ CudaQueue::CudaQueue(CudaTier &tier, uint32_t depth)
 }
 
 CudaQueue::~CudaQueue() {
-    // close_queue waits for ops in flight: the copies must not touch buffers the caller frees
-    // after this returns. Ops that have chunks left to issue are dropped (their buffers are
-    // not in use yet).
+    // close_queue waits for ops in flight, every chunk of them issued and copied: the copies
+    // must not touch buffers the caller frees after this returns, and an op cut short would
+    // leave its object half written (`plugins check` close-in-flight). Stops when a round
+    // makes no progress (a failing device), rather than spin.
     tier_.bindThread();
-    for (rt::Stream stream : streams_) {
-        rt_.streamSynchronize(stream);
+    for (;;) {
+        const size_t readyBefore = ready_.size();
+        fill();
+        for (rt::Stream stream : streams_) {
+            rt_.streamSynchronize(stream);
+        }
+        const uint32_t retired = reap();
+        if ((ready_.empty() && chunksInFlight_ == 0) ||
+            (retired == 0 && ready_.size() == readyBefore)) {
+            break;
+        }
     }
-    reap();
     release();
 }
 
