@@ -37,7 +37,7 @@ setup_build() {
     local dir=$1
     shift
     if [ ! -f "$dir/build.ninja" ]; then
-        run meson setup "$dir" -Dwerror=true -Dmpi=disabled "$@" >/dev/null
+        run meson setup "$dir" -Dwerror=true -Dmpi=disabled "$@"
     fi
 }
 
