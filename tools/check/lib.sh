@@ -51,3 +51,15 @@ source_files() {
             \( -name '*.c' -o -name '*.cpp' -o -name '*.h' -o -name '*.hpp' \) | sort
     fi
 }
+
+# Builds targets of a build folder ($1; the rest: targets, all without), quietly unless it fails.
+build_targets() {
+    local dir=$1
+    shift
+    printf '+ ninja -C %s %s\n' "$dir" "$*" >&2
+    ninja -C "$dir" "$@" >"$dir/check-ninja.log" 2>&1 || {
+        tail -n 150 "$dir/check-ninja.log" >&2
+        echo "check: build failed in $dir (the whole log: $dir/check-ninja.log)" >&2
+        return 1
+    }
+}
