@@ -154,7 +154,7 @@ void addRunOptions(CLI::App *cmd, RunCommandOptions &options, bool forRun) {
 
 } // namespace
 
-int main(int argc, char **argv) {
+static int runMlpsrun(int argc, char **argv) {
     recordCommandLine(argc, argv); // every run records what started it
     CLI::App app{"mlpsrun: storage benchmarks for AI workloads (KV-cache offload, training, "
                  "checkpoints, tier micro-benchmarks), driven by a YAML run spec and plugins.",
@@ -357,4 +357,17 @@ int main(int argc, char **argv) {
         return kExitSystem;
     }
     return kExitUsage;
+}
+
+// Nothing escapes main: an exception from building the command line (CLI11 throws on a
+// construction mistake) or from a handler above still ends in a message and an exit code.
+int main(int argc, char **argv) {
+    try {
+        return runMlpsrun(argc, argv);
+    } catch (const std::exception &e) {
+        std::cerr << "mlpsrun: error: " << e.what() << '\n';
+    } catch (...) {
+        std::cerr << "mlpsrun: error: an unknown exception\n";
+    }
+    return kExitSystem;
 }

@@ -13,7 +13,7 @@ std::string utcTimestamp() {
         1000;
     std::tm tm{};
     gmtime_r(&t, &tm);
-    char text[40];
+    char text[80]; // room for any int in every field: gcc's -Wformat-truncation checks that
     std::snprintf(text,
                   sizeof text,
                   "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",

@@ -128,7 +128,7 @@ std::string rangeText(const mlps_option_spec &option) {
         {MLPS_OPT_DURATION, "a duration"},
         {MLPS_OPT_BANDWIDTH, "a bandwidth"},
     };
-    const std::string noun = kNouns.at(option.type);
+    const std::string &noun = kNouns.at(option.type);
     if (option.min_value != nullptr && option.max_value != nullptr) {
         return noun + " in [" + option.min_value + ", " + option.max_value + "]";
     }

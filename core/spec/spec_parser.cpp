@@ -4,8 +4,11 @@
 #include <charconv>
 #include <optional>
 #include <regex>
+#include <sstream>
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 
 #include "spec/expand.hpp"
 #include "spec/overrides.hpp"
@@ -438,31 +441,97 @@ class SpecReader {
     const ExpandContext &expand_;
 };
 
+// Where each document of a YAML text starts and where its root node is, from the parser's
+// events (nothing is built). yaml-cpp 0.7 never consumes a token that cannot start a node at the
+// top of a document (",", "--- ,", "&a ,"): it reports an empty document and, asked for the
+// next one, the same again, forever. YAML::LoadAll then grows without bound (found by
+// tests/fuzz). A document that starts where the previous one did is that case.
+class DocumentCounter : public YAML::EventHandler {
+  public:
+    std::vector<YAML::Mark> starts;
+    std::vector<YAML::Mark> roots;
+
+    bool stalled() const {
+        return starts.size() > 1 && starts.back().pos == starts[starts.size() - 2].pos;
+    }
+
+    void OnDocumentStart(const YAML::Mark &mark) override { starts.push_back(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark &mark, YAML::anchor_t) override { node(mark); }
+    void OnAlias(const YAML::Mark &mark, YAML::anchor_t) override { node(mark); }
+    void OnScalar(const YAML::Mark &mark,
+                  const std::string &,
+                  YAML::anchor_t,
+                  const std::string &) override {
+        node(mark);
+    }
+    void OnSequenceStart(const YAML::Mark &mark,
+                         const std::string &,
+                         YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+        node(mark);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark &mark,
+                    const std::string &,
+                    YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {
+        node(mark);
+    }
+    void OnMapEnd() override {}
+
+  private:
+    void node(const YAML::Mark &mark) {
+        if (roots.size() < starts.size()) {
+            roots.push_back(mark);
+        }
+    }
+};
+
+SourceLocation locationOfMark(const YAML::Mark &mark, const std::string &sourceName) {
+    return mark.is_null() ? SourceLocation{sourceName, 0, 0}
+                          : SourceLocation{sourceName, mark.line + 1, mark.column + 1};
+}
+
 YAML::Node parseYaml(const std::string &text, const std::string &sourceName) {
-    std::vector<YAML::Node> documents;
+    DocumentCounter counter;
+    YAML::Node root;
     try {
-        documents = YAML::LoadAll(text);
+        std::istringstream in(text);
+        YAML::Parser parser(in);
+        while (parser.HandleNextDocument(counter)) {
+            if (counter.stalled()) {
+                const YAML::Mark &at = counter.starts.back();
+                const std::string token = at.pos >= 0 && static_cast<size_t>(at.pos) < text.size()
+                                              ? std::string(1, text[static_cast<size_t>(at.pos)])
+                                              : std::string("end of file");
+                failAt(locationOfMark(at, sourceName),
+                       "",
+                       "invalid YAML: unexpected '" + token + "' where a value should start");
+            }
+        }
+        if (counter.starts.size() == 1) {
+            root = YAML::Load(text);
+        }
     } catch (const YAML::DeepRecursion &e) {
         // yaml-cpp 0.7 guards its recursion (so the stack is safe) but says "bad file".
-        failAt(SourceLocation{sourceName, e.mark.line + 1, e.mark.column + 1},
+        failAt(locationOfMark(e.mark, sourceName),
                "",
                "nested too deeply (past yaml-cpp's recursion limit; a spec needs a few levels)");
     } catch (const YAML::Exception &e) {
-        const SourceLocation at =
-            e.mark.is_null() ? SourceLocation{sourceName, 0, 0}
-                             : SourceLocation{sourceName, e.mark.line + 1, e.mark.column + 1};
-        failAt(at, "", "invalid YAML: " + e.msg);
+        failAt(locationOfMark(e.mark, sourceName), "", "invalid YAML: " + e.msg);
     }
-    if (documents.empty()) {
+    if (counter.starts.empty()) {
         throw ConfigError(sourceName + ": the spec is empty (only comments)");
     }
-    if (documents.size() > 1) {
-        failAt(locationOf(documents[1], sourceName),
+    if (counter.starts.size() > 1) {
+        const YAML::Mark &second = counter.roots.size() > 1 ? counter.roots[1] : counter.starts[1];
+        failAt(locationOfMark(second, sourceName),
                "",
-               "expected one YAML document, found " + std::to_string(documents.size()) +
+               "expected one YAML document, found " + std::to_string(counter.starts.size()) +
                    " (remove the '---' separators)");
     }
-    return documents[0];
+    return root;
 }
 
 } // namespace

@@ -22,8 +22,8 @@ namespace mlps {
 // (tier.hpp, benchmark.hpp) catch it and fill struct mlps_error; it never leaves the plugin.
 class Error : public std::runtime_error {
   public:
-    explicit Error(std::string message, mlps_status code = MLPS_E_GENERIC, int sysErrno = 0)
-        : std::runtime_error(std::move(message)), code_(code), sysErrno_(sysErrno) {}
+    explicit Error(const std::string &message, mlps_status code = MLPS_E_GENERIC, int sysErrno = 0)
+        : std::runtime_error(message), code_(code), sysErrno_(sysErrno) {}
 
     mlps_status code() const noexcept { return code_; }
     int sysErrno() const noexcept { return sysErrno_; }

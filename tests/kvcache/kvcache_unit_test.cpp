@@ -115,7 +115,8 @@ TEST_CASE("bytes per token of every built-in model") {
     const ModelTable &table = builtinModels();
     CHECK(table.size() == expected.size());
     for (const auto &[key, bpt] : expected) {
-        INFO(key);
+        const std::string &model = key; // clang 14 cannot capture a structured binding (INFO)
+        INFO(model);
         REQUIRE(table.count(key) == 1);
         CHECK(table.find(key)->second.bytesPerToken() == bpt);
     }
@@ -133,7 +134,8 @@ TEST_CASE("describe lists every built-in model in the 'model' option's help") {
         }
     }
     for (const auto &[key, m] : builtinModels()) {
-        INFO(key);
+        const std::string &model = key; // clang 14 cannot capture a structured binding (INFO)
+        INFO(model);
         CHECK(help.find(key + " (" + std::to_string(m.bytesPerToken())) != std::string::npos);
     }
 }

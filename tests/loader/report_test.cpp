@@ -133,7 +133,8 @@ TEST_CASE("describe: types, defaults, required/unset, ranges, choices, wrapped h
                                                0,
                                                nullptr,
                                                nullptr,
-                                               &ops};
+                                               &ops,
+                                               nullptr};
     LoadedPlugin plugin;
     plugin.path = "/x/demo.so";
     plugin.descriptor = &descriptor;

@@ -135,6 +135,19 @@ TEST_SUITE("hostile") {
         CHECK(loadError("\t- x\n").rfind("spec.yaml:", 0) == 0);
     }
 
+    TEST_CASE("a document that starts with a ',' is an error, not a hang") {
+        // yaml-cpp 0.7's LoadAll yields empty documents forever on these, growing without bound
+        // (found by tests/fuzz; the parser counts documents from events instead).
+        CHECK(loadError(",") ==
+              "spec.yaml:1:1: invalid YAML: unexpected ',' where a value should start");
+        CHECK(loadError("# a comment\n  , x\n") ==
+              "spec.yaml:2:3: invalid YAML: unexpected ',' where a value should start");
+        CHECK(loadError("&a ,") ==
+              "spec.yaml:1:4: invalid YAML: unexpected ',' where a value should start");
+        CHECK(loadError(std::string(kMinimalSpec) + "--- ,\n") ==
+              "spec.yaml:6:5: invalid YAML: unexpected ',' where a value should start");
+    }
+
     TEST_CASE("alias bombs") {
         // 10^9 nodes after expansion, 700 bytes of text.
         const std::string bomb = aliasBomb(9);

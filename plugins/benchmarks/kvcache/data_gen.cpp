@@ -66,7 +66,8 @@ uint64_t DataGen::mismatches(const unsigned char *buf,
                 bad += p[i] != stampBytes[i];
             }
         }
-        if (blockLen > stampLen && std::memcmp(p + stampLen, b + stampLen, blockLen - stampLen)) {
+        if (blockLen > stampLen &&
+            std::memcmp(p + stampLen, b + stampLen, blockLen - stampLen) != 0) {
             for (uint64_t i = stampLen; i < blockLen; ++i) {
                 bad += p[i] != b[i];
             }

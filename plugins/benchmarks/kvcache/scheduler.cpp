@@ -170,6 +170,7 @@ bool Engine::nextJob(Job &job) {
                     return true;
                 }
                 parked_[u].push_back(std::move(job));
+                job = Job{}; // a fresh one for the next user, not a moved-from one
                 continue;
             }
         } else {

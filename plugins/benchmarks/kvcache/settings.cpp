@@ -54,10 +54,12 @@ std::pair<double, double> range(const json &v, const std::string &path, bool int
     return {lo, hi};
 }
 
+// [&name = name]: clang 14 (clang-tidy) cannot capture a structured binding itself.
 void applyProfiles(Settings &s, const json &j) {
     for (const auto &[name, fields] : j.items()) {
-        const auto it = std::find_if(
-            s.profiles.begin(), s.profiles.end(), [&](const auto &p) { return name == p.name; });
+        const auto it = std::find_if(s.profiles.begin(),
+                                     s.profiles.end(),
+                                     [&name = name](const auto &p) { return name == p.name; });
         const std::string path = "profiles." + name;
         if (it == s.profiles.end()) {
             invalid(path + ": unknown profile (known: chatbot, coding, document)");
@@ -106,8 +108,8 @@ void applyProfiles(Settings &s, const json &j) {
 
 void applyQos(Settings &s, const json &j) {
     for (const auto &[name, fields] : j.items()) {
-        const auto it =
-            std::find_if(s.qos.begin(), s.qos.end(), [&](const auto &q) { return name == q.name; });
+        const auto it = std::find_if(
+            s.qos.begin(), s.qos.end(), [&name = name](const auto &q) { return name == q.name; });
         const std::string path = "qos." + name;
         if (it == s.qos.end()) {
             invalid(path + ": unknown QoS class (known: interactive, responsive, batch)");
