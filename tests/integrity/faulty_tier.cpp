@@ -30,6 +30,7 @@
 namespace {
 
 struct Faulty {
+    const mlps_host_api *host = nullptr;
     std::string fault = "none";
     uint64_t faultAfter = 0;
     std::string dir;
@@ -72,6 +73,7 @@ mlps_status
 create(const mlps_host_api *host, const mlps_config *config, void **self, mlps_error *err) {
     mlps::Config options(config);
     auto *t = new Faulty();
+    t->host = host;
     t->fault = options.getString("fault");
     t->faultAfter = static_cast<uint64_t>(options.getInt("fault_after"));
     if (t->fault == "create_eio") {
@@ -146,6 +148,8 @@ mlps_status submit(void *queue, const mlps_io *ios, uint32_t n, uint32_t *accept
         const mlps_io &io = ios[i];
         const bool fault = faulting(t);
         if (fault && t.fault == "block_submit") {
+            // Said first, so that a test knows the run is stuck here before it signals.
+            t.host->log(t.host->ctx, MLPS_LOG_WARN, "submit blocks now (injected)");
             for (;;) {
                 std::this_thread::sleep_for(std::chrono::hours(1));
             }

@@ -160,7 +160,7 @@ def case_blocked_submit_killed():
         proc, results = start(
             tmp, tierbench(f"      fault: block_submit\n      fault_after: 100\n      path: {data}\n",
                            "", "  duration: 10m\n  op_timeout: 1s\n"))
-        wait_for_line(proc, "timed phase")
+        wait_for_line(proc, "submit blocks now")
         # One signal at a time: two sent at once may merge into one (signals do not queue).
         proc.send_signal(signal.SIGINT)
         wait_for_line(proc, "stopping:")
