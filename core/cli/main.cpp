@@ -17,10 +17,11 @@ using namespace mlps::core;
 
 constexpr const char *kExitCodes = R"(Exit codes:
   0    ok (criteria not met is still 0: read the summary)
-  1    the run failed (I/O errors, a benchmark error); partial results are written and marked
-  2    bad spec, option or command line
-  3    a plugin could not be found or loaded
-  4    system or setup error (a tier could not start, a folder could not be created)
+  1    the run failed (I/O errors, wrong data read back, an op past run.op_timeout, a crash,
+       a kill or a hang); partial results are written and marked
+  2    bad spec, option or command line (a plugin name no plugin has, options a plugin refuses)
+  3    a plugin file could not be loaded
+  4    system or setup error (a tier could not start, results could not be written)
   130  interrupted (Ctrl-C); results so far are written and marked partial
 )";
 

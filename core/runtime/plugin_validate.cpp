@@ -11,12 +11,16 @@ namespace {
 // The node of a dotted option name ("emulate.bandwidth") under the plugin's options, if the
 // spec wrote it.
 YAML::Node optionNode(const YAML::Node &options, const std::string &dotted) {
-    YAML::Node node = YAML::Clone(options);
+    // reset(), not `=`: assigning a yaml-cpp node writes into the node it refers to. The nodes
+    // keep their marks (a clone would not), so the message can point at the spec's line.
+    YAML::Node node;
+    node.reset(options);
     size_t start = 0;
     while (node && node.IsMap()) {
         const size_t dot = dotted.find('.', start);
         const std::string part = dotted.substr(start, dot == std::string::npos ? dot : dot - start);
-        node = node[part];
+        const YAML::Node &constNode = node;
+        node.reset(constNode[part]);
         if (dot == std::string::npos) {
             return node;
         }

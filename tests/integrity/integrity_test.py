@@ -307,6 +307,35 @@ def case_create_failure_exit_code():
         check("does not answer" in err, err)
 
 
+def case_validate_means_validate():
+    # What needs no I/O is checked by validate and --dry-run, and a run of such a spec creates
+    # no results folder and no history entry. Each message points at the spec's line.
+    with tempfile.TemporaryDirectory() as tmp:
+        root = pathlib.Path(tmp)
+        cases = {
+            "io_size": (tierbench(bench_extra="", tier_plugin="dram", tier_options="      {}")
+                        .replace("io_size: 64KiB", "io_size: 96KiB"), "io_size"),
+            "tier_name": (tierbench(bench_extra="    tier: nosuch\n", tier_plugin="dram",
+                                    tier_options="      {}"), "no tier named 'nosuch'"),
+            "path": (tierbench(tier_plugin="posix-nvme",
+                               tier_options=f"      path: {root}/missing"), "does not exist"),
+            "capacity": (tierbench(tier_plugin="dram", tier_options="      {}")
+                         .replace("    plugin: dram\n", "    plugin: dram\n    capacity: 1MiB\n"),
+                         "do not fit"),
+        }
+        for name, (text, words) in cases.items():
+            spec = root / f"{name}.yaml"
+            spec.write_text(text)
+            for args in (["validate", str(spec)], ["run", str(spec), "--dry-run"],
+                         ["run", str(spec), "--results-dir", str(root / "results")]):
+                proc = subprocess.run([MLPSRUN, *args], capture_output=True, text=True, env=ENV,
+                                      timeout=60)
+                check(proc.returncode == 2, f"{name}: {args[0]} exit {proc.returncode}\n{proc.stderr}")
+                check(words in proc.stderr and f"{spec}:" in proc.stderr,
+                      f"{name}: the message names the problem and the spec's line: {proc.stderr}")
+        check(not (root / "results").exists(), "a spec that cannot run created a results folder")
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
