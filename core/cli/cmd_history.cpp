@@ -203,7 +203,7 @@ Subcommand addHistoryCommand(CLI::App &app) {
     show->add_option("ID", o->id, "A run id, or its beginning")->required();
     show->add_option("--results-dir", o->resultsDir, "The results folder (default: results)")
         ->type_name("DIR");
-    return {history, [o, list, show] {
+    return {history, [o, list] {
                 if (*list) {
                     return historyList(*o);
                 }

@@ -20,7 +20,11 @@ YAML::Node optionNode(const YAML::Node &options, const std::string &dotted) {
         const size_t dot = dotted.find('.', start);
         const std::string part = dotted.substr(start, dot == std::string::npos ? dot : dot - start);
         const YAML::Node &constNode = node;
-        node.reset(constNode[part]);
+        const YAML::Node child = constNode[part]; // a missing key: an invalid node, not a throw
+        if (!child.IsDefined()) {
+            return YAML::Node(YAML::NodeType::Undefined);
+        }
+        node.reset(child);
         if (dot == std::string::npos) {
             return node;
         }
@@ -61,7 +65,7 @@ void runPluginValidate(const LoadedPlugin &plugin,
         return !text.empty() && text.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.") ==
                                     std::string::npos;
     };
-    if (colon != std::string::npos && colon < 64 && isOptionName(message.substr(0, colon))) {
+    if (colon < 64 && isOptionName(message.substr(0, colon))) {
         option = message.substr(0, colon);
         message = message.substr(colon + 2);
     } else if (quoted != std::string::npos) {
@@ -70,11 +74,14 @@ void runPluginValidate(const LoadedPlugin &plugin,
     }
     if (!option.empty()) {
         keyPath = childPath(keyPath, option);
-        if (use.options && use.options.IsMap()) {
-            const YAML::Node node = optionNode(use.options, option);
-            if (node.IsDefined()) {
-                at = locationOf(node, use.sourceName);
+        try {
+            if (use.options && use.options.IsMap()) {
+                const YAML::Node node = optionNode(use.options, option);
+                if (node.IsDefined()) {
+                    at = locationOf(node, use.sourceName);
+                }
             }
+        } catch (const YAML::Exception &) { // the plugin's block is where it is, then
         }
     }
     throw ConfigError(messageAt(at, keyPath, label + ": " + message));

@@ -263,7 +263,8 @@ void Checkpoint::writeManifest(uint32_t step) {
             issued = true;
             unsigned char *buf = pump_->buffer(slot);
             std::memset(buf, '\n', kManifestBytes);
-            std::memcpy(buf, text.data(), std::min<size_t>(text.size(), kManifestBytes));
+            // A newline-padded record, not a C string: copy_n says so (memcpy reads as one).
+            std::copy_n(text.data(), std::min<size_t>(text.size(), kManifestBytes), buf);
             io = mlps_io{MLPS_IO_WRITE,
                          0,
                          key.data(),

@@ -193,7 +193,7 @@ class TraceReader final : public ItemReader {
                     : (numbers_.fail(at(5), "Phase", "Prefill, Decode or Evict"), OpPhase::Decode);
         }
         if (op.key.empty()) {
-            inputError(in_.path(), in_.lineNumber(), at(opLog_ ? 4 : 4).column, "empty key");
+            inputError(in_.path(), in_.lineNumber(), at(4).column, "empty key");
         }
         if (rows_ != 0) {
             checkMonotonic(in_, at(0).column, time_, t, "s");

@@ -250,7 +250,8 @@ void Training::manifest(bool write) {
             unsigned char *buf = pump.buffer(slot);
             if (write) {
                 std::memset(buf, '\n', kManifestBytes);
-                std::memcpy(buf, text.data(), std::min<size_t>(text.size(), kManifestBytes));
+                // A newline-padded record, not a C string: copy_n says so (memcpy reads as one).
+                std::copy_n(text.data(), std::min<size_t>(text.size(), kManifestBytes), buf);
             }
             io = mlps_io{write ? uint32_t{MLPS_IO_WRITE} : uint32_t{MLPS_IO_READ},
                          0,
