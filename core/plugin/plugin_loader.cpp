@@ -3,6 +3,7 @@
 #include "plugin/plugin_loader.hpp"
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <dlfcn.h>
 #include <filesystem>
@@ -26,7 +27,8 @@ constexpr size_t kMaxNameLength = 63;
 
 // Sizes of the version-1 structs: a plugin of any minor must announce at least these.
 constexpr size_t kManifestV1Size = sizeof(mlps_plugin_manifest);
-constexpr size_t kDescriptorV1Size = sizeof(mlps_plugin_descriptor);
+// ABI 1.1 appended `validate`: a 1.0 descriptor ends before it and must still load.
+constexpr size_t kDescriptorV1Size = offsetof(mlps_plugin_descriptor, validate);
 constexpr size_t kOptionV1Size = sizeof(mlps_option_spec);
 constexpr size_t kTierOpsV1Size = sizeof(mlps_tier_ops);
 constexpr size_t kBenchmarkOpsV1Size = sizeof(mlps_benchmark_ops);

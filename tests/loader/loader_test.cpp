@@ -9,6 +9,7 @@
 
 #include "fixtures.hpp"
 #include "plugin/plugin_loader.hpp"
+#include "runtime/plugin_validate.hpp"
 #include "util/errors.hpp"
 
 using namespace mlps::core;
@@ -173,6 +174,27 @@ TEST_CASE("a newer minor with larger structs loads, options read with the plugin
     CHECK(std::string(p.option(1).help) == "The second option.");
     REQUIRE(p.tierOps() != nullptr);
     CHECK(p.tierOps()->struct_size > sizeof(mlps_tier_ops));
+}
+
+TEST_CASE("a plugin built against ABI 1.0 loads, and nothing of 1.1 is read from it") {
+    const PluginFile file = loadPluginFile(fixture("older_minor"));
+    REQUIRE(file.plugins.size() == 1);
+    const LoadedPlugin &p = file.plugins[0];
+    CHECK(p.name() == "older-minor");
+    CHECK(p.abiMinor == 0);
+    // No validate field: the core must not call past the plugin's struct.
+    CHECK_FALSE(MLPS_HAS_FIELD(p.descriptor, mlps_plugin_descriptor, validate));
+    ResolvedOptions options;
+    PluginUse use;
+    use.keyPath = "tiers[0]";
+    CHECK_NOTHROW(runPluginValidate(p, nullptr, options, use, "tier t (older-minor)"));
+    // Its info fills the 1.0 fields only and says so: a 1.1 reader sees no memory kinds.
+    mlps_tier_info info{};
+    info.struct_size = sizeof info;
+    info.buffer_memory = 77; // must stay as the caller left it
+    REQUIRE(p.tierOps()->info(nullptr, &info) == MLPS_OK);
+    CHECK_FALSE(MLPS_HAS_FIELD(&info, mlps_tier_info, buffer_memory));
+    CHECK(info.buffer_memory == 77);
 }
 
 TEST_CASE("an ABI major mismatch is refused, naming the file and both versions") {
