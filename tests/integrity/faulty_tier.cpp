@@ -20,12 +20,12 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
-#include <sys/stat.h>
 #include <thread>
-#include <unistd.h>
 
 #include <mlps/plugin.hpp>
 #include <mlps/tier_abi.h>
+
+#include "tier_directory.hpp"
 
 namespace {
 
@@ -82,27 +82,9 @@ create(const mlps_host_api *host, const mlps_config *config, void **self, mlps_e
         return MLPS_E_IO;
     }
     if (options.isSet("path")) {
-        t->dir = options.getString("path") + "/mlps-faulty-" + std::to_string(::getpid());
-        ::mkdir(t->dir.c_str(), 0700);
-        mlps::Host h(host);
-        std::ifstream stat("/proc/self/stat");
-        std::string text((std::istreambuf_iterator<char>(stat)), {});
-        std::string rest = text.substr(text.rfind(')') + 2), field;
-        size_t pos = 0;
-        for (int i = 3; i <= 22; ++i) {
-            const size_t next = rest.find(' ', pos);
-            field = rest.substr(pos, next - pos);
-            pos = next + 1;
-        }
-        std::ifstream boot("/proc/sys/kernel/random/boot_id");
-        std::string bootId;
-        std::getline(boot, bootId);
-        char name[256] = {};
-        ::gethostname(name, sizeof name - 1);
-        std::ofstream record(t->dir + "/.mlps-owner");
-        record << "mlps-owner 1\npid " << ::getpid() << "\nhost " << name << "\nstart_ticks "
-               << field << "\nboot_id " << bootId << "\nrun_id " << h.runInfo().run_id
-               << "\nkeep 0\n";
+        // The file tiers' own folder helper: the same owner record a real tier writes.
+        t->dir = mlps::posix::createTierDirectory(
+            options.getString("path"), "faulty", {mlps::posix::runIdOf(mlps::Host(host)), false});
         std::ofstream(t->dir + "/data") << "some bytes";
     }
     *self = t;
@@ -112,9 +94,7 @@ create(const mlps_host_api *host, const mlps_config *config, void **self, mlps_e
 void destroy(void *self) {
     auto *t = static_cast<Faulty *>(self);
     if (!t->dir.empty()) {
-        ::unlink((t->dir + "/data").c_str());
-        ::unlink((t->dir + "/.mlps-owner").c_str());
-        ::rmdir(t->dir.c_str());
+        mlps::posix::removeTree(t->dir);
     }
     delete t;
 }
