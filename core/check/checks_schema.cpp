@@ -6,13 +6,12 @@
 #include "check/check_context.hpp"
 #include "check/checks.hpp"
 #include "check/elf_symbols.hpp"
+#include "plugin/tier_caps.hpp"
 #include "spec/option_resolver.hpp"
 
 namespace mlps::core::check {
 
 namespace {
-
-constexpr uint64_t kKnownCaps = (MLPS_TIER_CAP_BUFFER_ALLOC << 1) - 1;
 
 void checkDescriptor(CheckContext &ctx) {
     const mlps_plugin_descriptor &d = ctx.descriptor();
@@ -21,27 +20,15 @@ void checkDescriptor(CheckContext &ctx) {
     ctx.expect(d.summary != nullptr && d.summary[0] != '\0',
                "a one-line summary for `plugins list`",
                "summary is empty");
-    ctx.expect((d.caps & ~kKnownCaps) == 0,
+    ctx.expect((d.caps & ~kKnownTierCaps) == 0,
                "capability bits among MLPS_TIER_CAP_* (0x7f)",
                "caps has unknown bits: 0x" + [&] {
                    char hex[32];
                    std::snprintf(hex, sizeof hex, "%llx", static_cast<unsigned long long>(d.caps));
                    return std::string(hex);
                }());
-    const mlps_tier_ops &ops = ctx.ops();
-    const bool hasAlloc =
-        MLPS_HAS_FIELD(&ops, mlps_tier_ops, buffer_alloc) && ops.buffer_alloc != nullptr;
-    const bool hasFree =
-        MLPS_HAS_FIELD(&ops, mlps_tier_ops, buffer_free) && ops.buffer_free != nullptr;
-    if ((d.caps & MLPS_TIER_CAP_BUFFER_ALLOC) != 0) {
-        ctx.expect(hasAlloc && hasFree,
-                   "buffer_alloc and buffer_free in the ops table (caps has buffer-alloc)",
-                   std::string(hasAlloc ? "" : "buffer_alloc ") + (hasFree ? "" : "buffer_free ") +
-                       "is NULL");
-    }
-    ctx.expect(hasAlloc == hasFree,
-               "buffer_alloc and buffer_free both set or both NULL",
-               hasAlloc ? "buffer_free is NULL" : "buffer_alloc is NULL");
+    // Caps that promise an operation the table lacks (tierCapsProblem) never get here: the
+    // loader refuses the file, and plugins check reports the loader's message with exit 3.
 }
 
 void checkOptionSchema(CheckContext &ctx) {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <utility>
 
+#include "plugin/tier_caps.hpp"
 #include "runtime/plugin_call.hpp"
 #include "spec/option_resolver.hpp"
 #include "util/errors.hpp"
@@ -121,6 +122,9 @@ void checkOps(const std::string &path, const mlps_plugin_descriptor &d) {
         checkRequiredOp(path, d, reinterpret_cast<const void *>(ops->close_queue), "close_queue");
         checkRequiredOp(path, d, reinterpret_cast<const void *>(ops->submit), "submit");
         checkRequiredOp(path, d, reinterpret_cast<const void *>(ops->poll), "poll");
+        if (const std::string problem = tierCapsProblem(d); !problem.empty()) {
+            fail(path, pluginLabel(d) + " " + problem);
+        }
     } else {
         const auto *ops = static_cast<const mlps_benchmark_ops *>(d.ops);
         if (ops->struct_size < kBenchmarkOpsV1Size) {

@@ -223,6 +223,13 @@ TEST_CASE("a tier without a required operation is refused, naming it") {
     CHECK(loadError(path) == path + ": tier 'no-submit' has no submit operation (required)");
 }
 
+TEST_CASE("a tier whose caps promise an operation it lacks is refused, naming both") {
+    const std::string path = fixture("caps_without_op");
+    CHECK(loadError(path) == path +
+                                 ": tier 'caps-no-alloc' declares MLPS_TIER_CAP_BUFFER_ALLOC but "
+                                 "its ops table has no buffer_alloc and buffer_free");
+}
+
 TEST_CASE("a benchmark without report is refused") {
     const std::string path = fixture("bench_no_report");
     CHECK(loadError(path) == path + ": benchmark 'no-report' has no report operation (required)");
