@@ -12,7 +12,7 @@
 #include "results/run_figures.hpp"
 #include "results/run_index.hpp"
 #include "results/run_lookup.hpp"
-#include "runtime/run_summary.hpp"
+#include "results/run_summary.hpp"
 #include "util/errors.hpp"
 
 namespace mlps::core {

@@ -18,7 +18,7 @@
 #include "runtime/comm.hpp"
 #include "runtime/crash_handler.hpp"
 #include "runtime/launcher.hpp"
-#include "runtime/run_summary.hpp"
+#include "results/run_summary.hpp"
 #include "runtime/runner.hpp"
 #include "runtime/sampler.hpp"
 #include "runtime/signals.hpp"

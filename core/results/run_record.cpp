@@ -6,7 +6,7 @@
 #include "build_config.hpp"
 #include "results/run_index.hpp"
 #include "runtime/clock.hpp"
-#include "runtime/run_summary.hpp"
+#include "results/run_summary.hpp"
 #include "util/errors.hpp"
 #include "util/owner_record.hpp"
 #include "util/sys_info.hpp"

@@ -18,6 +18,8 @@
 #include "results/run_identity.hpp"
 #include "results/run_index.hpp"
 #include "results/run_record.hpp"
+#include "results/run_summary.hpp"
+#include "results/summary_builder.hpp"
 #include "runtime/crash_handler.hpp"
 #include "runtime/host_binding.hpp"
 #include "runtime/mpi_control.hpp"
@@ -25,7 +27,6 @@
 #include "runtime/plugin_call.hpp"
 #include "runtime/plugin_validate.hpp"
 #include "runtime/run_beacon.hpp"
-#include "runtime/run_summary.hpp"
 #include "runtime/sampler.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/tier_guard.hpp"
@@ -620,15 +621,37 @@ nlohmann::json Runner::rankReport(const Outcome &outcome, const MetricsSnapshot 
             {"benchmark", outcome.ownReport}};
 }
 
+// The run flow, stage by stage: set-up (every rank agrees it worked), the benchmark's phases
+// (prepare, warm-up, timed, drain: runPhases), what went wrong meanwhile, the metrics of this
+// rank and of the job, the reports and the teardown, every rank's figures to rank 0, and the
+// results. Every stage runs even after a failure, so a failed run still leaves its record.
 int Runner::execute() {
     if (benchmark_ == nullptr) {
         resolve();
     }
-    Comm &comm = context_.comm;
-    const bool root = comm.rank() == 0;
     Outcome outcome;
     outcome.startedAt = utcTimestamp();
+    if (setUp(outcome)) {
+        runStages(outcome);
+    }
+    noteRunFailures(outcome);
+    MetricsSnapshot local;
+    MetricsSnapshot final;
+    collectMetrics(outcome, local, final);
+    reportAndTearDown(outcome, local, final);
+    gatherRankFigures(outcome, local);
+    const int exitCode =
+        context_.comm.rank() == 0 ? writeResults(outcome, final) : writeRankSeries(outcome);
+    closeRun();
+    return exitCode;
+}
 
+// The results folder, this rank's log, the crash record, then the tiers and the benchmark.
+// True when every rank set up; otherwise the failure is in `outcome`. Throws when rank 0 has no
+// results folder to write a summary into.
+bool Runner::setUp(Outcome &outcome) {
+    Comm &comm = context_.comm;
+    const bool root = comm.rank() == 0;
     // The spec is valid: from here on everything lands in the results folder. Rank 0 owns it;
     // the other ranks only add their run.rank<N>.log (the folder may be node-local).
     context_.resultsDir = resultsFolder();
@@ -642,14 +665,11 @@ int Runner::execute() {
             "cannot create the results folder " + context_.resultsDir + ": " + ec.message();
     }
     if (!ec) {
-        Logger::instance().openFile(
+        const std::string log =
             context_.resultsDir +
-            (root ? std::string("/run.log") : "/run.rank" + std::to_string(comm.rank()) + ".log"));
-    }
-    if (!ec) {
-        setCrashLog(
-            context_.resultsDir +
-            (root ? std::string("/run.log") : "/run.rank" + std::to_string(comm.rank()) + ".log"));
+            (root ? std::string("/run.log") : "/run.rank" + std::to_string(comm.rank()) + ".log");
+        Logger::instance().openFile(log);
+        setCrashLog(log);
         RunBeacon &beacon = runBeacon();
         beaconCopy(beacon.resultsDir, fs::absolute(context_.resultsDir).c_str());
         beacon.opTimeoutNs.store(spec_.run.opTimeoutNs);
@@ -677,35 +697,44 @@ int Runner::execute() {
         }
     }
     const std::vector<RankFailure> setupFailures = agree(comm, setupCode, setupMessage);
-    if (!setupFailures.empty()) {
-        const std::string text = describeFailures(setupFailures, comm.size());
-        if (root && ec) {
-            destroyAll();
-            throw SystemError(text); // no folder to write a summary into
-        }
-        int worst = kExitOk;
-        for (const auto &f : setupFailures) {
-            worst = std::max(worst, f.exitCode);
-        }
-        if (root && comm.size() > 1) {
-            logError(text);
-        }
-        outcome.fail(text, worst);
-        context_.abort();
-    } else {
-        try {
-            runPhases(outcome);
-        } catch (const Error &e) {
-            logError(e.what());
-            outcome.fail(e.what(), e.exitCode());
-            context_.abort();
-        } catch (const std::exception &e) {
-            logError(e.what());
-            outcome.fail(e.what(), kExitRunFailed);
-            context_.abort();
-        }
+    if (setupFailures.empty()) {
+        return true;
     }
-    // Failures found while the run went on: ops past their deadline, tier bugs.
+    const std::string text = describeFailures(setupFailures, comm.size());
+    if (root && ec) {
+        destroyAll();
+        throw SystemError(text); // no folder to write a summary into
+    }
+    int worst = kExitOk;
+    for (const auto &f : setupFailures) {
+        worst = std::max(worst, f.exitCode);
+    }
+    if (root && comm.size() > 1) {
+        logError(text);
+    }
+    outcome.fail(text, worst);
+    context_.abort();
+    return false;
+}
+
+// The benchmark's phases; what they throw ends the run as a failure, never the process.
+void Runner::runStages(Outcome &outcome) {
+    try {
+        runPhases(outcome);
+    } catch (const Error &e) {
+        logError(e.what());
+        outcome.fail(e.what(), e.exitCode());
+        context_.abort();
+    } catch (const std::exception &e) {
+        logError(e.what());
+        outcome.fail(e.what(), kExitRunFailed);
+        context_.abort();
+    }
+}
+
+// Failures found while the run went on (ops past their deadline, tier bugs) and the signal that
+// stopped it, if one did.
+void Runner::noteRunFailures(Outcome &outcome) {
     for (const auto &failure : context_.failures()) {
         outcome.fail(failure, kExitRunFailed);
     }
@@ -721,12 +750,14 @@ int Runner::execute() {
         outcome.exitCode = kExitInterrupted;
         outcome.status = "interrupted";
     }
+}
 
-    // This rank's metrics, then the job's: rank 0 holds the merged snapshot before the
-    // report, so a benchmark's report() reads the whole job through metric_read.
-    const MetricsSnapshot local = context_.metrics.snapshot(monotonicNs());
-    MetricsSnapshot final = local;
-    if (comm.size() > 1) {
+// This rank's metrics, then the job's: rank 0 holds the merged snapshot before the report, so a
+// benchmark's report() reads the whole job through metric_read.
+void Runner::collectMetrics(Outcome &outcome, MetricsSnapshot &local, MetricsSnapshot &final) {
+    local = context_.metrics.snapshot(monotonicNs());
+    final = local;
+    if (context_.comm.size() > 1) {
         try {
             mergeAcrossRanks(outcome, final);
         } catch (const Error &e) {
@@ -735,25 +766,35 @@ int Runner::execute() {
             final = local;
         }
     }
-    // The report of a benchmark that ran (even partly) is worth keeping. Every rank makes its
-    // own (for per_rank); rank 0 then makes the job's from the merged metrics.
-    auto report = [&]() -> nlohmann::json {
-        if (benchmarkSelf_ == nullptr) {
-            return nlohmann::json::object();
-        }
-        const std::string text = runReport(outcome);
-        if (text.empty()) {
-            return nlohmann::json::object();
-        }
-        nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
-        if (parsed.is_discarded() || !parsed.is_object()) {
-            outcome.fail("the benchmark's report is not a JSON object", kExitRunFailed);
-            return {{"unparsed", text}};
-        }
-        return parsed;
-    };
+}
+
+// The benchmark's report as JSON ({} when it has none; {"unparsed": text} when it is not JSON).
+nlohmann::json Runner::benchmarkReport(Outcome &outcome) {
+    if (benchmarkSelf_ == nullptr) {
+        return nlohmann::json::object();
+    }
+    const std::string text = runReport(outcome);
+    if (text.empty()) {
+        return nlohmann::json::object();
+    }
+    nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object()) {
+        outcome.fail("the benchmark's report is not a JSON object", kExitRunFailed);
+        return {{"unparsed", text}};
+    }
+    return parsed;
+}
+
+// The reports (a benchmark that ran, even partly, is worth reporting), then the teardown, then
+// the error and integrity counters that fail a run.
+void Runner::reportAndTearDown(Outcome &outcome,
+                               const MetricsSnapshot &local,
+                               const MetricsSnapshot &final) {
+    const bool root = context_.comm.rank() == 0;
+    // Every rank makes its own report (for per_rank); rank 0 then makes the job's from the
+    // merged metrics.
     context_.setFinalMetrics(local);
-    outcome.ownReport = report();
+    outcome.ownReport = benchmarkReport(outcome);
     outcome.report = outcome.ownReport;
     if (root && outcome.windowKnown && !outcome.clusterBroken) {
         // The job's report and every rate read the job's window (IOR's rule: earliest start to
@@ -762,7 +803,7 @@ int Runner::execute() {
         const uint64_t span = outcome.window.latestEndNs - outcome.window.earliestStartNs;
         context_.markTimedStart(context_.timedEndNs() - span);
         context_.setFinalMetrics(final);
-        outcome.report = report();
+        outcome.report = benchmarkReport(outcome);
     } else if (root) {
         context_.setFinalMetrics(final);
     }
@@ -771,12 +812,14 @@ int Runner::execute() {
     destroyBenchmark();
     outcome.tiers = tierEntries();
     destroyAll();
+    failOnErrorCounters(outcome);
+}
 
-    // I/O errors are data, but a run that had them did not measure what it claims to. Rank 0
-    // checks the merged counters, so another rank's errors fail the job too.
-    const auto infos = context_.metrics.list();
+// I/O errors are data, but a run that had them did not measure what it claims to. Rank 0 checks
+// the merged counters, so another rank's errors fail the job too.
+void Runner::failOnErrorCounters(Outcome &outcome) {
     const MetricsSnapshot checked = context_.reportMetrics();
-    for (const auto &info : infos) {
+    for (const auto &info : context_.metrics.list()) {
         if (info.kind != MetricKind::Counter || checked.values.at(info.id).sum == 0) {
             continue;
         }
@@ -791,24 +834,27 @@ int Runner::execute() {
                          kExitRunFailed);
         }
     }
+}
 
-    // Every rank's own figures reach rank 0 (a world of one sends to itself).
-    const uint64_t gatherBegan = monotonicNs();
+// Every rank's own figures reach rank 0 (a world of one sends to itself).
+void Runner::gatherRankFigures(Outcome &outcome, const MetricsSnapshot &local) {
+    const uint64_t began = monotonicNs();
     if (outcome.timedRan && !outcome.clusterBroken) {
-        if (!gatherRankReports(comm, rankReport(outcome, local), outcome.perRank)) {
+        if (!gatherRankReports(context_.comm, rankReport(outcome, local), outcome.perRank)) {
             outcome.clusterBroken = true;
             outcome.fail("some ranks never sent their figures", kExitRunFailed);
         }
     } else {
         outcome.perRank = {rankReport(outcome, local)};
     }
-    outcome.gatherSeconds = double(monotonicNs() - gatherBegan) / 1e9;
+    outcome.gatherSeconds = double(monotonicNs() - began) / 1e9;
+}
 
-    int exitCode = outcome.exitCode;
-    if (root) {
-        exitCode = writeResults(outcome, final);
-    } else if (outcome.series && !outcome.series->points().empty() && TimeSeries::hdf5Available()) {
-        // Rank 0's series is timeseries.h5; each other rank keeps its own beside its log.
+// Ranks other than 0: rank 0's series is timeseries.h5; each other rank keeps its own beside
+// its log. Returns this rank's exit code.
+int Runner::writeRankSeries(const Outcome &outcome) {
+    if (outcome.series && !outcome.series->points().empty() && TimeSeries::hdf5Available()) {
+        Comm &comm = context_.comm;
         const std::string rank = std::to_string(comm.rank());
         auto attributes = timeSeriesAttributes({{"run_id", context_.runId},
                                                 {"benchmark_name", benchmark_->name()},
@@ -821,18 +867,25 @@ int Runner::execute() {
             logWarn(std::string("timeseries.rank") + rank + ".h5 not written: " + e.what());
         }
     }
+    return outcome.exitCode;
+}
+
+// The results are written: the supervisor has nothing left to finish for this run.
+void Runner::closeRun() {
     runBeacon().resultsWritten.store(1);
     std::error_code ignored;
     fs::remove(context_.resultsDir + "/" + kRunStateFile, ignored);
     setCrashLog("");
     Logger::instance().closeFile();
-    return exitCode;
 }
 
 // summary.json, the history entry and the human summary. A results file system that fails
 // (full, read-only, gone) costs the files, not the results: they go to stdout, exit 4.
 int Runner::writeResults(Outcome &outcome, const MetricsSnapshot &final) {
-    nlohmann::json summary = buildSummary(outcome, final);
+    nlohmann::json summary = buildSummary(summaryFacts(outcome, final));
+    if (outcome.series) {
+        writeTimeSeriesFile(summary, *outcome.series, context_.resultsDir);
+    }
     const std::string path = context_.resultsDir + "/summary.json";
     try {
         writeJsonFile(path, summary);
@@ -903,129 +956,64 @@ void Runner::publishDeadline(uint64_t warmupNs) {
                                  spec_.run.opTimeoutNs + kGraceNs);
 }
 
-nlohmann::json Runner::buildSummary(Outcome &outcome, const MetricsSnapshot &final) {
+// What summary.json says, gathered from this run (core/results/summary_builder shapes it).
+RunFacts Runner::summaryFacts(Outcome &outcome, const MetricsSnapshot &final) {
     Comm &comm = context_.comm;
-    const auto infos = context_.metrics.list();
     const bool merged = outcome.windowKnown && !outcome.clusterBroken;
     if (!merged && comm.size() > 1) {
         outcome.partial = true;
-    }
-    const double timedSeconds = context_.timedSeconds();
-    nlohmann::json summary;
-    summary["schema"] = kSummarySchema;
-    summary["mlps_version"] = MLPS_VERSION;
-    summary["abi"] = {{"major", MLPS_ABI_MAJOR}, {"minor", MLPS_ABI_MINOR}};
-    summary["run_id"] = context_.runId;
-    summary["benchmark_name"] = benchmark_->name();
-    summary["status"] = outcome.status;
-    summary["partial"] = outcome.partial;
-    summary["exit_code"] = outcome.exitCode;
-    summary["errors"] = outcome.errors;
-    summary["started_at"] = outcome.startedAt;
-    summary["ended_at"] = utcTimestamp();
-    summary["results_dir"] = context_.resultsDir;
-    summary["ranks"] = comm.size();
-    summary["timing"] = {{"warmup_s", double(spec_.run.warmupNs) / 1e9},
-                         {"duration_requested_s", double(spec_.run.durationNs) / 1e9},
-                         {"timed_s", timedSeconds}};
-    YAML::Emitter emitter;
-    emitter << spec_.root;
-    summary["spec"] = {{"source", spec_.sourceName},
-                       {"hash_fnv1a64", specHash(emitter.c_str())},
-                       {"seed", spec_.run.seed}};
-    summary["plugins"] = {
-        {"benchmark",
-         {{"name", benchmark_->name()},
-          {"version", benchmark_->descriptor->version},
-          {"path", benchmark_->path},
-          {"abi",
-           std::to_string(benchmark_->abiMajor) + "." + std::to_string(benchmark_->abiMinor)},
-          {"options", benchmarkOptions_.json()}}}};
-    summary["tiers"] = outcome.tiers;
-
-    // The job: every rank's inventory, own figures, and per host.
-    nlohmann::json hosts = nlohmann::json::array();
-    nlohmann::json perRank = nlohmann::json::array();
-    std::vector<uint32_t> silent;
-    for (size_t r = 0; r < outcome.perRank.size(); ++r) {
-        const nlohmann::json &rank = outcome.perRank[r];
-        if (rank.is_null()) {
-            silent.push_back(uint32_t(r));
-            continue;
-        }
-        hosts.push_back(rank.value("host", nlohmann::json::object()));
-        perRank.push_back(rank);
-    }
-    if (outcome.perRank.size() < comm.size() && outcome.clusterBroken) {
-        // Nothing was gathered: the others' last progress is all rank 0 knows.
-        const auto last = control_ ? control_->lastTotals() : std::vector<std::vector<uint64_t>>{};
-        for (uint32_t r = 1; r < comm.size(); ++r) {
-            nlohmann::json figures = nlohmann::json::object();
-            if (r < last.size()) {
-                for (const auto &info : infos) {
-                    if (info.kind == MetricKind::Counter && info.id < last[r].size()) {
-                        figures[info.name] = {{"total", last[r][info.id]}};
-                    }
-                }
-            }
-            perRank.push_back({{"rank", r},
-                               {"status", "unknown"},
-                               {"last_progress", true},
-                               {"metrics", figures}});
-        }
-    }
-    summary["hosts"] = hosts;
-    summary["metrics"] = metricsToJson(infos, final, timedSeconds);
-    size_t reported = 0;
-    for (const auto &rank : outcome.perRank) {
-        reported += rank.is_object() ? 1 : 0;
-    }
-    nlohmann::json job = {{"ranks", comm.size()},
-                          {"ranks_reported", reported},
-                          {"merged", merged || comm.size() == 1},
-                          {"merge_s", outcome.mergeSeconds},
-                          {"gather_s", outcome.gatherSeconds}};
-    if (!comm.describe().empty()) {
-        job["mpi"] = comm.describe();
     }
     if (comm.size() == 1 && outcome.timedRan) {
         outcome.window = {outcome.localStartNs, outcome.localEndNs, outcome.localEndNs};
         outcome.windowKnown = true;
         outcome.firstDoneTotals = outcome.trail.at(context_.timedEndNs());
     }
+    RunFacts facts;
+    facts.runId = context_.runId;
+    facts.benchmarkName = benchmark_->name();
+    facts.benchmarkPlugin = {
+        {"name", benchmark_->name()},
+        {"version", benchmark_->descriptor->version},
+        {"path", benchmark_->path},
+        {"abi", std::to_string(benchmark_->abiMajor) + "." + std::to_string(benchmark_->abiMinor)},
+        {"options", benchmarkOptions_.json()}};
+    YAML::Emitter emitter;
+    emitter << spec_.root;
+    facts.spec = {{"source", spec_.sourceName},
+                  {"hash_fnv1a64", specHash(emitter.c_str())},
+                  {"seed", spec_.run.seed}};
+    facts.overrides = spec_.overrides;
+    facts.startedAt = outcome.startedAt;
+    facts.endedAt = utcTimestamp();
+    facts.resultsDir = context_.resultsDir;
+    facts.warmupS = double(spec_.run.warmupNs) / 1e9;
+    facts.durationRequestedS = double(spec_.run.durationNs) / 1e9;
+    facts.timedS = context_.timedSeconds();
+    facts.status = outcome.status;
+    facts.partial = outcome.partial;
+    facts.exitCode = outcome.exitCode;
+    facts.errors = outcome.errors;
+    facts.ranks = comm.size();
+    facts.mpi = comm.describe();
+    facts.merged = merged;
+    facts.clusterBroken = outcome.clusterBroken;
+    facts.perRank = outcome.perRank;
+    if (control_ && outcome.clusterBroken) {
+        facts.lastTotals = control_->lastTotals();
+    }
+    facts.missingRanks = outcome.missingRanks;
     if (outcome.windowKnown) {
-        job["window"] = {{"earliest_start_s", double(outcome.window.earliestStartNs) / 1e9},
-                         {"first_end_s", double(outcome.window.firstEndNs) / 1e9},
-                         {"latest_end_s", double(outcome.window.latestEndNs) / 1e9},
-                         {"aggregate_s", outcome.window.aggregateSeconds()},
-                         {"first_done_s", outcome.window.firstDoneSeconds()}};
-        job["bandwidth"] = bandwidthJson(infos, final, outcome.firstDoneTotals, outcome.window);
+        facts.window = outcome.window;
     }
-    if (!silent.empty() || !outcome.missingRanks.empty()) {
-        job["missing_ranks"] = outcome.missingRanks.empty() ? nlohmann::json(silent)
-                                                            : nlohmann::json(outcome.missingRanks);
-    }
-    summary["job"] = job;
-    summary["per_rank"] = perRank;
-    summary["per_host"] = perHostJson(outcome.perRank);
-    if (outcome.series) {
-        summary["timeseries"] = outcome.series->summary();
-        if (comm.size() > 1) {
-            summary["timeseries"]["ranks"] = "rank 0";
-        }
-        if (TimeSeries::hdf5Available() && !outcome.series->points().empty()) {
-            try {
-                outcome.series->writeHdf5(context_.resultsDir + "/timeseries.h5",
-                                          timeSeriesAttributes(summary));
-                summary["timeseries"]["file"] = "timeseries.h5";
-            } catch (const std::exception &e) {
-                logWarn(std::string("timeseries.h5 not written: ") + e.what());
-            }
-        }
-    }
-    summary["benchmark"] = outcome.report;
-    summary["identity"] = runIdentity(summary, spec_.overrides);
-    return summary;
+    facts.firstDoneTotals = outcome.firstDoneTotals;
+    facts.mergeS = outcome.mergeSeconds;
+    facts.gatherS = outcome.gatherSeconds;
+    facts.metrics = context_.metrics.list();
+    facts.final = final;
+    facts.tiers = outcome.tiers;
+    facts.benchmarkReport = outcome.report;
+    facts.series = outcome.series ? &*outcome.series : nullptr;
+    return facts;
 }
 
 void Runner::recordInIndex(const nlohmann::json &summary) {

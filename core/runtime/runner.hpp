@@ -18,6 +18,8 @@
 
 namespace mlps::core {
 
+struct RunFacts; // results/summary_builder.hpp
+
 enum class ProgressMode { Auto, On, Off };
 // What a run prints on stdout when it ends (logs and the progress line go to stderr): the
 // human summary, the path of summary.json (-q), summary.json itself (--json), or nothing (the
@@ -70,14 +72,27 @@ class Runner {
     void validatePluginOptions();
     void saveRunState(const Outcome &outcome);
     void publishDeadline(uint64_t warmupNs);
-    int writeResults(Outcome &outcome, const MetricsSnapshot &final);
+    // The stages of execute(), in order.
+    bool setUp(Outcome &outcome);
+    void runStages(Outcome &outcome);
     void runPhases(Outcome &outcome);
+    void noteRunFailures(Outcome &outcome);
+    void collectMetrics(Outcome &outcome, MetricsSnapshot &local, MetricsSnapshot &final);
+    void
+    reportAndTearDown(Outcome &outcome, const MetricsSnapshot &local, const MetricsSnapshot &final);
+    void gatherRankFigures(Outcome &outcome, const MetricsSnapshot &local);
+    int writeResults(Outcome &outcome, const MetricsSnapshot &final);
+    int writeRankSeries(const Outcome &outcome);
+    void closeRun();
+
+    nlohmann::json benchmarkReport(Outcome &outcome);
+    void failOnErrorCounters(Outcome &outcome);
     bool agreeOrFail(Outcome &outcome, int code, const std::string &message);
     void mergeAcrossRanks(Outcome &outcome, MetricsSnapshot &metrics);
     std::string runReport(Outcome &outcome);
     nlohmann::json tierEntries();
     nlohmann::json rankReport(const Outcome &outcome, const MetricsSnapshot &local);
-    nlohmann::json buildSummary(Outcome &outcome, const MetricsSnapshot &final);
+    RunFacts summaryFacts(Outcome &outcome, const MetricsSnapshot &final);
     void recordInIndex(const nlohmann::json &summary);
     std::string benchmarkPlan();
     std::string resultsFolder() const;

@@ -1,4 +1,4 @@
-#include "runtime/run_summary.hpp"
+#include "results/run_summary.hpp"
 
 #include <cerrno>
 #include <cstdio>
