@@ -266,19 +266,21 @@ def start_job(argv, env=None):
                             env=env or mpi_env(), start_new_session=True)
 
 
-def rank_pids(mpiexec_pid, rank):
-    """The pid of an mlpsrun rank started by this mpiexec (children carry their rank)."""
+def rank_pids(job_pid, rank):
+    """The pid of an mlpsrun rank of the job started as `job_pid` (by start_job, in a session
+    of its own: mpiexec directly, or mlpsrun's launcher with mpiexec beneath it). Ranks carry
+    their rank in the environment."""
     pids = []
     for entry in pathlib.Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            session = int(stat.rsplit(")", 1)[1].split()[3])
             environ = (entry / "environ").read_bytes().split(b"\0")
         except (OSError, IndexError, ValueError):
             continue
-        if ppid == mpiexec_pid and f"OMPI_COMM_WORLD_RANK={rank}".encode() in environ:
+        if session == job_pid and f"OMPI_COMM_WORLD_RANK={rank}".encode() in environ:
             pids.append(int(entry.name))
     return pids
 
@@ -298,12 +300,12 @@ def wait_for_timed_phase(job, results, ranks, timeout=30):
     raise Failure("the job never reached its timed phase")
 
 
-def case_killed_rank():
+def killed_rank(launch):
+    """Rank 1 of 3 killed mid-run (SIGKILL): the job ends, exit 1 as summary.json says."""
     with tempfile.TemporaryDirectory() as tmp:
         spec = tierbench_spec(tmp, total=None, duration="30s")
         results = pathlib.Path(tmp) / "results"
-        job = start_job([mpiexec(), *mpi_args(), "-n", "3", MLPSRUN, "run", str(spec),
-                         "--results-dir", str(results), "-q"])
+        job = start_job(launch(spec, results))
         try:
             wait_for_timed_phase(job, results, 3)
             time.sleep(0.3)
@@ -324,6 +326,19 @@ def case_killed_rank():
               f"job {summary['job']}")
         check(any("1" in e for e in summary["errors"]), f"errors name the rank: {summary['errors']}")
         check(summary["metrics"]["read.bytes"]["total"] > 0, "rank 0's figures are kept")
+        return job.returncode
+
+
+def case_killed_rank():
+    killed_rank(lambda spec, results: [mpiexec(), *mpi_args(), "-n", "3", MLPSRUN, "run",
+                                       str(spec), "--results-dir", str(results), "-q"])
+
+
+def case_killed_rank_launcher():
+    """Under `mlpsrun run -n 3` the exit code is the summary's (1), not mpiexec's 137."""
+    code = killed_rank(lambda spec, results: [MLPSRUN, "run", str(spec), "-n", "3", *mpi_args(),
+                                              "--results-dir", str(results), "-q"])
+    check(code == 1, f"mlpsrun -n 3 exits {code}, summary.json says 1")
 
 
 def interrupted_summary(results, ranks):
