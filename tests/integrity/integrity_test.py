@@ -298,6 +298,55 @@ def case_results_fs_full():
             subprocess.run(["umount", str(mount)])
 
 
+def case_io_errors_fail_run():
+    # Ops that fail with EIO mid-run: the run goes on to its end, then fails (exit 1) saying how
+    # many errors and where to look; the summary, the history entry and a clean tier folder
+    # are all there.
+    with tempfile.TemporaryDirectory() as tmp:
+        data = pathlib.Path(tmp) / "data"
+        data.mkdir()
+        proc, results = start(
+            tmp, tierbench(f"      fault: eio\n      fault_after: 60\n      path: {data}\n",
+                           "    total_bytes: 4MiB\n", "  duration: 0\n"))
+        code, out, err = finish(proc)
+        check(code == 1, f"exit {code}, expected 1\n{err}")
+        summary, _ = summary_of(results)
+        check(summary["status"] == "failed", f"status {summary['status']}")
+        check(any("I/O error(s)" in e for e in summary["errors"]), summary["errors"])
+        check("I/O error(s)" in out, f"the printed summary hides it:\n{out}")
+        check(index_of(results)[-1]["status"] == "failed", "history entry")
+        check(folders(data) == [], f"left behind: {folders(data)}")
+
+
+def case_tier_fs_full():
+    # The tier's file system fills up mid-run (a capacity larger than the device, as a wrong
+    # spec would say): ENOSPC fails the run with a clear message, results written, tier
+    # folder removed, no hang.
+    with tempfile.TemporaryDirectory() as tmp:
+        mount = pathlib.Path(tmp) / "small"
+        mount.mkdir()
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)],
+                          capture_output=True).returncode != 0:
+            print("skip: cannot mount a small tmpfs here")
+            sys.exit(77)
+        try:
+            spec = tierbench(f"      path: {mount}\n", "    total_bytes: 4MiB\n",
+                             "  duration: 0\n", tier_plugin="posix-nvme")
+            spec = spec.replace("    plugin: posix-nvme\n",
+                                "    plugin: posix-nvme\n    capacity: 8MiB\n")
+            proc, results = start(tmp, spec)
+            code, out, err = finish(proc)
+            check(code == 1, f"exit {code}, expected 1\n{err}")
+            summary, folder = summary_of(results)
+            check(summary["status"] == "failed", f"status {summary['status']}")
+            text = err + (folder / "run.log").read_text()
+            check("No space left on device" in text or "no space" in text.lower(),
+                  f"ENOSPC is not named:\n{text}")
+            check(folders(mount) == [], f"left behind: {folders(mount)}")
+        finally:
+            subprocess.run(["umount", str(mount)])
+
+
 def case_create_failure_exit_code():
     # A tier that cannot start is a system error: exit 4, as the table says.
     with tempfile.TemporaryDirectory() as tmp:
