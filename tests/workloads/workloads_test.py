@@ -255,7 +255,7 @@ def case_training_four_ranks():
     return training_mpi(4)
 
 
-def au_case(bandwidth, compute, expect_verdict):
+def au_case(bandwidth, compute, expect_verdict, extra=()):
     with tempfile.TemporaryDirectory() as tmp:
         results = pathlib.Path(tmp) / "results"
         options = f"""
@@ -273,15 +273,26 @@ def au_case(bandwidth, compute, expect_verdict):
             transfer_size: 256KiB
         """
         spec = write_spec(tmp, "au", "training", options, dram_tier("64MiB", bandwidth))
-        mlpsrun(spec, results)
+        mlpsrun(spec, results, extra=extra)
         s = newest_summary(results)
         au = s["benchmark"]["au"]
+        if expect_verdict == "not evaluated":
+            check(au["verdict"] == expect_verdict and s["benchmark"]["epochs"] == 0,
+                  f"verdict {au['verdict']} after {s['benchmark']['epochs']} epoch(s)")
+            check(any("not evaluated" in line for line in s["benchmark"]["headline"]),
+                  f"headline {s['benchmark']['headline']}")
+            return
         check(au["verdict"] == expect_verdict,
               f"verdict {au['verdict']} (AU {au['mean_percent']:.1f}%), expected "
               f"{expect_verdict}")
         check((au["mean_percent"] >= 50) == (expect_verdict == "PASS"),
               "the verdict follows the AU and the threshold")
         check(any("AU" in line for line in s["benchmark"]["headline"]), "headline says AU")
+
+
+def case_au_not_evaluated():
+    # The run stops (duration) long before its first epoch can end: no AU, no verdict.
+    au_case("4MiB/s", "1ms", "not evaluated", extra=("--set", "run.duration=300ms"))
 
 
 def case_au_slow_tier():

@@ -570,7 +570,10 @@ void Training::run(mlps_phase phase) {
         return;
     }
     for (uint32_t e = 0; e < settings_.epochs && !host_.shouldStop(); ++e) {
-        epochs_.push_back(epoch(e));
+        EpochResult result = epoch(e);
+        // An epoch the stop cut short read only part of its samples: its AU is not the rules'.
+        result.complete = !host_.shouldStop();
+        epochs_.push_back(result);
         host_.progress(e + 1, settings_.epochs, "epochs");
     }
 }
@@ -648,7 +651,12 @@ std::string Training::report() {
         std::vector<double> aus;
         JsonArray perEpoch, throughput;
         double rankSum = 0, samplesPerS = 0;
+        uint64_t cutShort = 0;
         for (const EpochResult &e : epochs_) {
+            if (!e.complete) {
+                ++cutShort;
+                continue;
+            }
             aus.push_back(e.auPercent);
             perEpoch.add(e.auPercent);
             rankSum += e.rankAuPercent;
@@ -667,14 +675,17 @@ std::string Training::report() {
         stdev = std::sqrt(stdev);
         samplesPerS = n != 0 ? samplesPerS / double(n) : 0;
         const bool pass = n != 0 && mean >= settings_.au * 100.0;
+        // No epoch completed (stopped during the first): there is no AU to judge.
+        const char *verdict = n == 0 ? "not evaluated" : pass ? "PASS" : "FAIL";
         JsonObject au;
         au.add("per_epoch_percent", perEpoch)
             .add("mean_percent", mean)
             .add("stdev_percent", stdev)
             .add("this_rank_mean_percent", n != 0 ? rankSum / double(n) : 0.0)
             .add("threshold_percent", settings_.au * 100.0)
-            .add("verdict", pass ? "PASS" : "FAIL");
+            .add("verdict", verdict);
         out.add("epochs", uint64_t{n})
+            .add("epochs_cut_short", cutShort)
             .add("steps_per_epoch", stepsPerEpoch_)
             .add("au", au)
             .add("samples_per_s", throughput)
@@ -687,7 +698,7 @@ std::string Training::report() {
                       "epoch(s)",
                       mean,
                       settings_.au * 100.0,
-                      pass ? "PASS" : "FAIL",
+                      verdict,
                       samplesPerS,
                       samplesPerS * double(settings_.recordBytes) / kMiB,
                       n);

@@ -27,6 +27,7 @@ struct EpochResult {
     double rankAuPercent = 0; // this rank's
     uint64_t wallNs = 0;      // slowest rank's, first step's I/O excluded
     uint64_t samples = 0;     // all ranks
+    bool complete = true;     // false: the run stopped during it (left out of AU)
 };
 
 class Training final : public BenchmarkPlugin {
