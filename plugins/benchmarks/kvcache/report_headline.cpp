@@ -62,19 +62,24 @@ std::vector<std::string> headline(const Inputs &in, const std::vector<Criterion>
                  size(static_cast<double>(in.sum(m.bytesSaved))).c_str()));
     }
     size_t passed = 0;
+    size_t notEvaluated = 0;
     for (const auto &c : criteria) {
         passed += c.passed ? 1 : 0;
+        notEvaluated += c.evaluated ? 0 : 1;
     }
-    lines.push_back(text("storage health (%s profile): %s, %zu of %zu criteria met",
-                         in.latencyProfile() ? "latency" : "throughput",
-                         passed == criteria.size() ? "PASS" : "FAIL",
-                         passed,
-                         criteria.size()));
+    lines.push_back(text(
+        "storage health (%s profile): %s, %zu of %zu criteria met%s",
+        in.latencyProfile() ? "latency" : "throughput",
+        overallStatus(criteria),
+        passed,
+        criteria.size(),
+        notEvaluated != 0 ? text(", %zu not evaluated (no samples)", notEvaluated).c_str() : ""));
     for (const auto &c : criteria) {
-        const std::string actual =
-            c.unit == "ms" ? duration(c.actual * 1e6) : text("%.3g %s", c.actual, c.unit.c_str());
+        const std::string actual = !c.evaluated     ? std::string("no samples")
+                                   : c.unit == "ms" ? duration(c.actual * 1e6)
+                                                    : text("%.3g %s", c.actual, c.unit.c_str());
         lines.push_back(text("  %s %s: %s (%s)",
-                             c.passed ? "pass" : "FAIL",
+                             c.evaluated ? (c.passed ? "pass" : "FAIL") : "not evaluated",
                              c.name.c_str(),
                              actual.c_str(),
                              c.reason.c_str()));

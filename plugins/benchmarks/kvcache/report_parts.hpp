@@ -62,7 +62,8 @@ struct Inputs {
     bool latencyProfile() const { return s.performanceProfile != "throughput"; }
 };
 
-// One storage-health criterion (reference section 5.5).
+// One storage-health criterion (reference section 5.5). A criterion without samples is not
+// evaluated: it never passes.
 struct Criterion {
     std::string name;
     double target;
@@ -70,7 +71,12 @@ struct Criterion {
     std::string unit;
     bool passed;
     std::string reason;
+    bool evaluated = true;
+
+    const char *status() const { return !evaluated ? "not evaluated" : passed ? "pass" : "fail"; }
 };
+// PASS (every criterion evaluated and passed), FAIL (one failed) or NOT EVALUATED.
+const char *overallStatus(const std::vector<Criterion> &criteria);
 
 // ---- sections ----------------------------------------------------------------------------
 // report_run.cpp: what ran.

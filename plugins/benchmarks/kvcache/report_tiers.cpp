@@ -23,6 +23,9 @@ ordered tiersSection(Inputs &in) {
         tier["limit_bytes"] = cache.limit(index);
         tier["used_bytes"] = cache.used(index);
         tier["entries"] = cache.entries(index);
+        // What the tier itself holds: the same count once the pass settled (a check on the
+        // bookkeeping, and what a user sees in the tier).
+        tier["objects_held"] = Host::tierInfo(in.e.tiers()[t].ref).objects;
         ordered classes;
         for (int c = 0; c < kOpClasses; ++c) {
             n.cls[c] = in.read(ids.cls[c].latency);
@@ -72,12 +75,14 @@ ordered cacheStatsSection(const Inputs &in) {
         cs[std::string(role) + "_memory_used_gb"] =
             t < 0 ? 0.0 : static_cast<double>(cache.used(static_cast<uint32_t>(t))) / kGiB;
     }
-    // Demotions out of the tier above a role are the offloads into it.
-    const int cpuIdx = roleIndex("cpu", nTiers);
-    const int storageIdx = roleIndex("storage", nTiers);
-    cs["offloads_cpu"] = cpuIdx > 0 ? cache.demotionsFrom(static_cast<uint32_t>(cpuIdx - 1)) : 0;
-    cs["offloads_storage"] =
-        storageIdx > 0 ? cache.demotionsFrom(static_cast<uint32_t>(storageIdx - 1)) : 0;
+    // Entries demoted into a role's tier: moves that completed in the timed window (not the
+    // planned ones, not warm-up's, not those cut off at the stop).
+    const auto offloads = [&](const char *role) -> uint64_t {
+        const int t = roleIndex(role, nTiers);
+        return t > 0 ? in.sum(m.tiers[t].demoteEntries) : 0;
+    };
+    cs["offloads_cpu"] = offloads("cpu");
+    cs["offloads_storage"] = offloads("storage");
     cs["evictions"] = in.sum(m.evictions);
     cs["demotions"] = in.sum(m.demotions);
     cs["promotions"] = in.sum(m.promotions);
