@@ -149,6 +149,9 @@ void Engine::finishWrite(Placement &p, bool ok) {
         std::lock_guard lock(ioMu_);
         p.written = true;
         p.failed = !ok;
+        if (ok) {
+            p.movedFrom.reset(); // a move that completed never goes back
+        }
     }
     ioCv_.notify_all();
 }

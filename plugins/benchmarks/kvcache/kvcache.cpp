@@ -3,6 +3,8 @@
 #include <exception>
 #include <thread>
 
+#include "reference_json.hpp"
+
 namespace mlps::kvcache {
 
 KvCache::KvCache(const Host &host, const Config &config) : host_(host) {
@@ -103,7 +105,10 @@ std::string KvCache::report() {
     for (const auto &t : engine_->tiers()) {
         plugins.push_back(t.ref.plugin != nullptr ? t.ref.plugin : "");
     }
-    return buildReport(*engine_, plugins);
+    std::string text = buildReport(*engine_, plugins);
+    // The same run in the reference's results layout, next to summary.json.
+    writeReference(*engine_, plugins, text);
+    return text;
 }
 
 std::string KvCache::plan(const Host &host, const Config &config) {

@@ -124,7 +124,9 @@ inline constexpr mlps_option_spec kOptions[] = {
      nullptr,
      "latency|throughput",
      "storage_health criteria: latency (storage write p95 < 500 ms, read p95 < 200 ms, CPU tier "
-     "p95 < 150 ms, hit rate > 30%) or throughput (storage read/write bandwidth > 0)."},
+     "p95 < 150 ms, hit rate > 30%) or throughput (storage read/write bandwidth > 0). A "
+     "criterion with no samples (e.g. no reads) is 'not evaluated', never a pass. Every run "
+     "also writes reference.json next to summary.json: the reference's results layout."},
     {"multi_turn",
      MLPS_OPT_BOOL,
      0,

@@ -27,6 +27,7 @@ registerMetrics(const Host &host, const std::vector<std::string> &tierNames, boo
         }
         t.readEntryLatency = host.registerHistogram(tier + ".read.entry_latency", "ns");
         t.writeEntryLatency = host.registerHistogram(tier + ".write.entry_latency", "ns");
+        t.demoteEntries = host.registerCounter(tier + ".demote_write.entries", "entries");
         m.tiers.push_back(t);
     }
     m.users = host.registerCounter("workload.users", "users");

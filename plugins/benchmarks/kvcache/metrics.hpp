@@ -36,6 +36,8 @@ struct TierIds {
     std::array<ClassIds, kOpClasses> cls{};
     mlps_metric_id readEntryLatency = 0;  // a whole entry read (the reference's per-op latency)
     mlps_metric_id writeEntryLatency = 0; // a whole entry written (new, demoted or promoted)
+    // Entries demoted into the tier: moves completed in the timed window (the offloads).
+    mlps_metric_id demoteEntries = 0;
 };
 
 struct MetricIds {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -37,21 +38,50 @@ std::string gib(double bytes) {
     return text;
 }
 
-} // namespace
+// The entry sizes, think times and decode reads of requests drawn from the users' own random
+// streams, as a run would draw them.
+struct EntrySample {
+    std::vector<uint64_t> sizes; // sorted
+    double mean = 0;
+    uint64_t maxEntry = 0;
+    double meanThinkS = 0;
+    double readsPerRequest = 0;
+};
 
-std::string buildPlan(const Host &host, const Config &config) {
-    const Validated v = validateOptions(host, config);
-    const Settings &s = v.settings;
-    const mlps_run_info info = host.runInfo();
+EntrySample sampleEntries(const Settings &s, uint64_t seed) {
     const Planner planner(s, 1);
-    ordered out;
-    ordered warnings = ordered::array();
+    std::vector<User> users = makeUsers(s, seed, 0);
+    EntrySample out;
+    double thinkSum = 0;
+    const size_t draws = 20000;
+    Request r;
+    for (size_t i = 0; i < draws && !users.empty(); ++i) {
+        nextRequest(users[i % users.size()], s, r);
+        thinkSum += static_cast<double>(r.thinkNs) / 1e9;
+        const uint64_t size =
+            planner.entrySize(r.phase == RequestPhase::Decode ? s.prepopulateTokens : r.context);
+        out.sizes.push_back(size);
+        if (!s.prefillOnly && r.phase != RequestPhase::Prefill) {
+            out.readsPerRequest += decodeReads(r.generation, s.decodeBatch);
+        }
+    }
+    std::sort(out.sizes.begin(), out.sizes.end());
+    for (const uint64_t v : out.sizes) {
+        out.mean += static_cast<double>(v);
+    }
+    const auto n = static_cast<double>(std::max<size_t>(out.sizes.size(), 1));
+    out.mean /= n;
+    out.maxEntry = out.sizes.empty() ? 0 : out.sizes.back();
+    out.meanThinkS = thinkSum / n;
+    out.readsPerRequest /= n;
+    return out;
+}
 
-    // What the source will produce on this rank (a fast pass over its input).
+// What the source will produce on this rank (a fast pass over its input).
+ordered sourceSection(const Settings &s, const SourceSummary &sum) {
     ordered source;
     source["kind"] = sourceName(s.source);
     if (s.source != SourceKind::Synthetic) {
-        const SourceSummary &sum = v.source;
         source["dataset_path"] = s.datasetPath;
         source["items_per_pass"] = sum.items;
         source["requests_per_pass"] = sum.requests;
@@ -71,65 +101,53 @@ std::string buildPlan(const Host &host, const Config &config) {
         }
     }
     source["trace_only"] = s.traceOnly;
-    out["source"] = source;
+    return source;
+}
 
-    // Entry sizes: draw requests from the users' own streams, as a run would.
-    std::vector<User> users = makeUsers(s, info.seed, 0);
-    std::vector<uint64_t> sizes;
-    double thinkSum = 0;
-    double readsPerRequest = 0;
-    const size_t draws = 20000;
-    Request r;
-    for (size_t i = 0; i < draws && !users.empty(); ++i) {
-        nextRequest(users[i % users.size()], s, r);
-        thinkSum += static_cast<double>(r.thinkNs) / 1e9;
-        const uint64_t size =
-            planner.entrySize(r.phase == RequestPhase::Decode ? s.prepopulateTokens : r.context);
-        sizes.push_back(size);
-        if (!s.prefillOnly && r.phase != RequestPhase::Prefill) {
-            readsPerRequest += decodeReads(r.generation, s.decodeBatch);
-        }
-    }
-    std::sort(sizes.begin(), sizes.end());
-    double mean = 0;
-    for (const uint64_t v : sizes) {
-        mean += static_cast<double>(v);
-    }
-    mean /= static_cast<double>(std::max<size_t>(sizes.size(), 1));
-    const uint64_t maxEntry = sizes.empty() ? 0 : sizes.back();
+ordered modelSection(const Settings &s) {
     ordered model;
     model["key"] = s.model.key;
     model["name"] = s.model.name;
     model["bytes_per_token"] = s.bytesPerToken;
     model["tensor_parallel"] = s.tensorParallel;
-    out["model"] = model;
+    return model;
+}
+
+ordered entrySizeSection(const EntrySample &sample) {
+    const std::vector<uint64_t> &sizes = sample.sizes;
     ordered es;
     es["sampled_requests"] = sizes.size();
     es["min"] = sizes.empty() ? 0 : sizes.front();
-    es["mean"] = mean;
+    es["mean"] = sample.mean;
     es["p95"] = sizes.empty() ? 0 : sizes[sizes.size() * 95 / 100];
-    es["max"] = maxEntry;
-    out["entry_size_bytes"] = es;
+    es["max"] = sample.maxEntry;
+    return es;
+}
 
-    const double meanThink = thinkSum / static_cast<double>(std::max<size_t>(sizes.size(), 1));
-    const double reqPerS = meanThink > 0 ? s.users / meanThink : 0;
-    readsPerRequest /= static_cast<double>(std::max<size_t>(sizes.size(), 1));
+ordered offeredLoadSection(const Settings &s, const EntrySample &sample) {
+    const double reqPerS = sample.meanThinkS > 0 ? s.users / sample.meanThinkS : 0;
     ordered load;
     load["arrivals"] = s.arrivals == Arrivals::Closed ? "closed" : "open";
     load["users"] = s.users;
     load["workers"] = s.workers;
     load["offered_requests_per_s"] = reqPerS;
-    load["offered_write_gib_per_s"] = reqPerS * mean / kGiB;
-    load["decode_reads_per_request"] = readsPerRequest;
-    load["offered_read_gib_per_s"] = reqPerS * mean * readsPerRequest / kGiB;
-    out["offered_load"] = load;
+    load["offered_write_gib_per_s"] = reqPerS * sample.mean / kGiB;
+    load["decode_reads_per_request"] = sample.readsPerRequest;
+    load["offered_read_gib_per_s"] = reqPerS * sample.mean * sample.readsPerRequest / kGiB;
+    return load;
+}
 
-    // Tiers.
-    const uint32_t n = host.tierCount();
-    ordered tiers = ordered::array();
+// What the tiers add up to, for the memory and disk sections.
+struct TierTotals {
     double dramBytes = 0;
     double diskBytes = 0;
     bool diskUnbounded = false;
+};
+
+ordered tiersSection(
+    const Host &host, const Settings &s, uint64_t maxEntry, TierTotals &totals, ordered &warnings) {
+    const uint32_t n = host.tierCount();
+    ordered tiers = ordered::array();
     for (uint32_t i = 0; i < n; ++i) {
         const mlps_tier_spec spec = host.tierSpec(i);
         const std::string name = spec.name != nullptr ? spec.name : "";
@@ -162,19 +180,19 @@ std::string buildPlan(const Host &host, const Config &config) {
         }
         if ((spec.caps & MLPS_TIER_CAP_PERSISTENT) != 0) {
             if (spec.capacity_bytes == 0) {
-                diskUnbounded = true;
+                totals.diskUnbounded = true;
                 warnings.push_back("tier '" + name +
                                    "' has no capacity: the cache may fill up to 95% of the free "
                                    "space of its file system; set tiers[" +
                                    std::to_string(i) + "].capacity");
             }
-            diskBytes += limit;
+            totals.diskBytes += limit;
         } else if ((spec.caps & MLPS_TIER_CAP_DEVICE_MEMORY) == 0) {
             if (spec.capacity_bytes == 0) {
                 warnings.push_back("tier '" + name +
                                    "' has no capacity: it may use up to half of the RAM");
             }
-            dramBytes += limit;
+            totals.dramBytes += limit;
         }
         t["role"] = last ? "terminal: fills to 100%, evicts (deletes) its LRU entries"
                          : "fills to " +
@@ -182,11 +200,14 @@ std::string buildPlan(const Host &host, const Config &config) {
                                "%, demotes its LRU entries to the next tier";
         tiers.push_back(t);
     }
-    out["tiers"] = tiers;
+    return tiers;
+}
 
+ordered memorySection(const Settings &s, const TierTotals &totals, ordered &warnings) {
     const double buffers =
         static_cast<double>(s.workers) * static_cast<double>(s.bufferBytesPerWorker()) +
         static_cast<double>(s.chunkSize);
+    const double dramBytes = totals.dramBytes;
     ordered memory;
     memory["io_buffers_bytes"] = buffers;
     memory["dram_tiers_bytes"] = dramBytes;
@@ -198,11 +219,17 @@ std::string buildPlan(const Host &host, const Config &config) {
                            ") need more than 90% of this machine's memory (" +
                            gib(static_cast<double>(total)) + ")");
     }
-    out["memory"] = memory;
+    return memory;
+}
+
+ordered diskSection(const TierTotals &totals) {
     ordered disk;
-    disk["bytes_needed"] = diskBytes;
-    disk["bounded"] = !diskUnbounded;
-    out["disk"] = disk;
+    disk["bytes_needed"] = totals.diskBytes;
+    disk["bounded"] = !totals.diskUnbounded;
+    return disk;
+}
+
+void addRunWarnings(const Settings &s, const mlps_run_info &info, ordered &warnings) {
     if (info.duration_ns == 0 && s.maxRequests == 0) {
         warnings.push_back("run.duration is 0 and max_requests is 0: the run would never end "
                            "(the run refuses to start)");
@@ -211,6 +238,26 @@ std::string buildPlan(const Host &host, const Config &config) {
         warnings.push_back("op_log with open arrivals: the order depends on timing; use "
                            "arrivals: closed for a reproducible log");
     }
+}
+
+} // namespace
+
+std::string buildPlan(const Host &host, const Config &config) {
+    const Validated v = validateOptions(host, config);
+    const Settings &s = v.settings;
+    const mlps_run_info info = host.runInfo();
+    ordered out;
+    ordered warnings = ordered::array();
+    out["source"] = sourceSection(s, v.source);
+    const EntrySample sample = sampleEntries(s, info.seed);
+    out["model"] = modelSection(s);
+    out["entry_size_bytes"] = entrySizeSection(sample);
+    out["offered_load"] = offeredLoadSection(s, sample);
+    TierTotals totals;
+    out["tiers"] = tiersSection(host, s, sample.maxEntry, totals, warnings);
+    out["memory"] = memorySection(s, totals, warnings);
+    out["disk"] = diskSection(totals);
+    addRunWarnings(s, info, warnings);
     out["warnings"] = warnings;
     for (const auto &w : warnings) {
         host.log(MLPS_LOG_WARN, "%s", w.get<std::string>().c_str());

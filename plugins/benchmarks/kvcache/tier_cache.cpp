@@ -161,6 +161,7 @@ bool TierCache::ensureSpace(uint32_t t, uint64_t need, uint32_t depth, Plan &pla
             return false;
         }
         PlacementPtr dest = newPlacement(*victim, t + 1);
+        dest->movedFrom = victim->where;
         plan.steps.push_back(Step{StepKind::Move, OpPhase::Evict, victim->where, dest});
         victim->where->current = false;
         victim->where = std::move(dest);
@@ -189,6 +190,7 @@ bool TierCache::read(std::string_view key, OpPhase phase, Plan &plan) {
         // Unlinked, the entry cannot be chosen as a victim while tier 0 makes room.
         if (ensureSpace(0, e.size, 0, plan)) {
             PlacementPtr dest = newPlacement(e, 0);
+            dest->movedFrom = e.where;
             ++e.where->pendingReads;
             plan.steps.push_back(Step{StepKind::Move, OpPhase::Promote, e.where, dest});
             e.where->current = false;
@@ -257,15 +259,50 @@ std::vector<uint64_t> TierCache::entrySizes() const {
     return sizes;
 }
 
+void TierCache::restore(Entry &e, PlacementPtr copy) {
+    unlink(e);
+    Tier &from = tiers_[e.tier];
+    from.used -= std::min(from.used, e.size);
+    --from.entries;
+    e.where->current = false;
+    copy->current = true;
+    e.where = std::move(copy);
+    // It was the victim (or, promoted, it was read from there): the least recent is where it
+    // was, or near it.
+    linkAsLru(e, e.where->tier);
+    tiers_[e.tier].used += e.size;
+    ++tiers_[e.tier].entries;
+}
+
 void TierCache::dropFailed() {
+    const auto intact = [](const Placement &p) { return p.written && !p.failed && p.exists; };
     std::vector<Entry *> doomed;
+    std::vector<std::pair<Entry *, PlacementPtr>> back;
     for (auto &[key, e] : map_) {
-        if (!e.where->written || e.where->failed) {
+        if (e.where->written && !e.where->failed) {
+            continue;
+        }
+        // Follow the moves back (an entry may have moved twice in the pass) to a copy whose
+        // bytes are there.
+        PlacementPtr copy = e.where->movedFrom;
+        while (copy != nullptr && !intact(*copy)) {
+            copy = copy->movedFrom;
+        }
+        if (copy != nullptr) {
+            back.emplace_back(&e, std::move(copy));
+        } else {
             doomed.push_back(&e);
         }
     }
+    for (auto &[e, copy] : back) {
+        restore(*e, std::move(copy));
+    }
     for (Entry *e : doomed) {
         erase(*e);
+    }
+    // Nothing is in flight: every move is over or undone.
+    for (auto &[key, e] : map_) {
+        e.where->movedFrom.reset();
     }
 }
 

@@ -16,6 +16,9 @@
 
 namespace mlps::kvcache {
 
+struct Placement;
+using PlacementPtr = std::shared_ptr<Placement>;
+
 // One copy of an entry in one tier: the object the worker writes, reads and deletes. Every
 // placement has its own object name, so a new copy never collides with an old one that is
 // still being read or deleted.
@@ -32,8 +35,10 @@ struct Placement {
     bool current = true;  // the entry still lives here (not moved away or evicted)
     uint32_t pendingReads = 0;
     size_t registryIndex = SIZE_MAX; // position in the engine's list of existing objects
+    // A move's destination: the copy it moves from, until the move is over (the engine lets go
+    // when the write completes). If the pass stops first, the entry goes back there.
+    PlacementPtr movedFrom;
 };
-using PlacementPtr = std::shared_ptr<Placement>;
 
 enum class StepKind : uint8_t { Read, Write, Move, Delete };
 enum class OpPhase : uint8_t { Prefill, Decode, MultiTurn, Evict, Promote, Prepopulate };
@@ -101,8 +106,10 @@ class TierCache {
     // Sizes of the entries now cached, all tiers (the report's entry-size distribution).
     std::vector<uint64_t> entrySizes() const;
 
-    // Forgets entries whose current placement failed or was never written (after a phase was
-    // cut short); call only while no plan is executing.
+    // After a pass was cut short, while no plan is executing: an entry whose move did not
+    // complete goes back to the copy it was moving from (when that one is intact) as the least
+    // recent entry of its tier; an entry with no intact copy (a new entry whose write did not
+    // complete) is forgotten. Entry counts per tier are then what the tiers hold.
     void dropFailed();
     // Forgets every entry (teardown).
     void clear();
@@ -138,6 +145,8 @@ class TierCache {
     bool ensureSpace(uint32_t t, uint64_t need, uint32_t depth, Plan &plan);
     PlacementPtr newPlacement(const Entry &e, uint32_t tier);
     void erase(Entry &e);
+    // Moves the entry back to `copy` (an earlier placement whose bytes are intact).
+    void restore(Entry &e, PlacementPtr copy);
 
     std::vector<Tier> tiers_;
     EvictionParams params_;

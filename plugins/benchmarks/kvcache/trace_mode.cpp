@@ -18,6 +18,7 @@ void complete(const Plan &plan) {
         }
         if (s.dest != nullptr) {
             s.dest->written = true;
+            s.dest->movedFrom.reset();
         }
     }
 }

@@ -348,9 +348,14 @@ bool Worker::runStep(const Step &step) {
         }
         if (o == Outcome::Abandoned) {
             engine_.removalDone(t.tier, step.removalId);
-            return false; // the source is swept when the pass ends
+            return false; // the source stays (the entry goes back there when the pass ends)
         }
-        host_.record(promote ? m.promotions : m.demotions, 1);
+        if (o == Outcome::Done) { // only moves that completed count
+            host_.record(promote ? m.promotions : m.demotions, 1);
+            if (!promote) {
+                host_.record(m.tiers[d.tier].demoteEntries, 1);
+            }
+        }
         deleteObject(t);
         engine_.removalDone(t.tier, step.removalId);
         return true;
