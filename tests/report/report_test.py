@@ -168,7 +168,8 @@ def case_report_chromium():
         expected = {"run0-latency-cdf", "run1-latency-cdf", "run2-latency-cdf",
                     "run2-request-cdf", "run2-qos", "overlay-bars", "overlay-cdf-read"}
         if have_series:
-            expected |= {"run2-hit-rate", "run2-requests", "overlay-bandwidth"}
+            # run2-users: kvcache's active users, a gauge (ABI 1.1) in the time series.
+            expected |= {"run2-hit-rate", "run2-requests", "run2-users", "overlay-bandwidth"}
         check(expected <= set(plots), f"plots {sorted(plots)} lack {sorted(expected - set(plots))}")
 
 

@@ -590,6 +590,7 @@ std::string buildReport(Engine &e, const std::vector<std::string> &tierPlugins) 
                                 size(static_cast<double>(sum(m.verifyChecked))).c_str(),
                                 static_cast<unsigned long long>(sum(m.verifyMismatched))));
     }
+    addFeatureReport(e, out["summary"], headline);
     out["headline"] = headline;
     return out.dump();
 }
