@@ -46,6 +46,12 @@ std::string buildReport(Engine &engine, const std::vector<std::string> &tierPlug
 void addFeatureReport(Engine &engine,
                       nlohmann::ordered_json &summary,
                       std::vector<std::string> &headline);
+// ... and their part of the --dry-run plan ("features"), with any warnings.
+void addFeaturePlan(const Host &host,
+                    const Settings &settings,
+                    const Planner &planner,
+                    nlohmann::ordered_json &plan,
+                    nlohmann::ordered_json &warnings);
 // plan.cpp
 std::string buildPlan(const Host &host, const Config &config);
 // validate.cpp: the settings, checked, and the source's summary (a fast pass over its input).

@@ -211,6 +211,7 @@ std::string buildPlan(const Host &host, const Config &config) {
         warnings.push_back("op_log with open arrivals: the order depends on timing; use "
                            "arrivals: closed for a reproducible log");
     }
+    addFeaturePlan(host, s, planner, out, warnings);
     out["warnings"] = warnings;
     for (const auto &w : warnings) {
         host.log(MLPS_LOG_WARN, "%s", w.get<std::string>().c_str());

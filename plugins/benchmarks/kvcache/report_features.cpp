@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kvcache.hpp"
+#include "prefix_cache.hpp"
 
 namespace mlps::kvcache {
 
@@ -201,6 +202,86 @@ void autoscalerSection(Engine &e, ordered &summary, std::vector<std::string> &he
 }
 
 } // namespace
+
+void addFeaturePlan(
+    const Host &host, const Settings &s, const Planner &planner, ordered &plan, ordered &warnings) {
+    const FeatureSettings &f = s.features;
+    ordered out;
+    ordered prefix;
+    prefix["enabled"] = f.prefix.enabled;
+    if (f.prefix.enabled) {
+        ordered sizes = ordered::array();
+        for (uint32_t p = 0; p < f.prefix.prompts && p < 16; ++p) {
+            sizes.push_back(planner.entrySize(systemPromptTokens(f.prefix, p)));
+        }
+        prefix["system_prompts"] = f.prefix.prompts;
+        prefix["system_prompt_hit_probability"] = f.prefix.probability;
+        prefix["entry_bytes"] = sizes; // the first 16 prompts
+    }
+    out["prefix_cache"] = prefix;
+    ordered rag;
+    rag["enabled"] = f.rag.enabled;
+    if (f.rag.enabled) {
+        const RagLibrary lib(s, host.runInfo().seed);
+        uint64_t chunks = 0, bytes = 0;
+        for (uint32_t d = 0; d < lib.documents(); ++d) {
+            chunks += lib.chunks(d);
+            for (uint32_t c = 0; c < lib.chunks(d); ++c) {
+                bytes += planner.entrySize(lib.chunkTokensOf(d, c));
+            }
+        }
+        rag["documents"] = lib.documents();
+        rag["chunks"] = chunks;
+        rag["chunk_tokens"] = lib.chunkTokens();
+        rag["ingest_bytes"] = bytes;
+        uint64_t room = 0;
+        bool bounded = true;
+        for (uint32_t t = 0; t < host.tierCount(); ++t) {
+            room += host.tierSpec(t).capacity_bytes;
+            bounded = bounded && host.tierSpec(t).capacity_bytes != 0;
+        }
+        if (bounded && bytes > room) {
+            warnings.push_back("rag: the documents' " + std::to_string(bytes) +
+                               " bytes of chunks are more than the tiers' " + std::to_string(room) +
+                               " bytes: ingestion evicts its own chunks and retrievals miss");
+        }
+        rag["top_k"] = f.rag.topK;
+    }
+    out["rag"] = rag;
+    ordered pre;
+    pre["enabled"] = f.precondition.enabled;
+    if (f.precondition.enabled) {
+        const uint32_t n = host.tierCount();
+        const uint64_t capacity = n > 0 ? host.tierSpec(n - 1).capacity_bytes : 0;
+        pre["multiple"] = f.precondition.multiple;
+        pre["entry_bytes"] = planner.entrySize(f.precondition.tokens);
+        if (capacity != 0) {
+            pre["target_bytes"] =
+                static_cast<uint64_t>(f.precondition.multiple * static_cast<double>(capacity));
+        } else {
+            pre["target_bytes"] = nullptr;
+            warnings.push_back("precondition: the last tier has no capacity in the spec, so "
+                               "preconditioning writes " +
+                               std::to_string(f.precondition.multiple) +
+                               " x what the tier reports (posix-nvme: its file system's free "
+                               "space): set a capacity to bound it");
+        }
+    }
+    out["precondition"] = pre;
+    ordered scale;
+    const AutoscalerSettings &a = f.autoscaler;
+    scale["mode"] = a.mode == AutoscaleMode::Qos        ? "qos"
+                    : a.mode == AutoscaleMode::Capacity ? "capacity"
+                                                        : "off";
+    if (a.mode != AutoscaleMode::Off) {
+        scale["initial_users"] = a.initialUsers;
+        scale["min_users"] = a.minUsers;
+        scale["max_users"] = s.users;
+        scale["window_requests"] = a.window;
+    }
+    out["autoscaler"] = scale;
+    plan["features"] = out;
+}
 
 void addFeatureReport(Engine &e,
                       nlohmann::ordered_json &summary,
