@@ -302,7 +302,7 @@
         const depth = perInterval(series['requests.queue_depth'], level);
         if (depth.length) datasets.push({ label: 'requests queued', points: depth, stepped: true, axis: 'y2' });
         lineChart(figure(sub, `${prefix}-users`, 'Active users and queue depth over time',
-                         'Users sending requests (the autoscaler adds and removes them) and requests waiting for a worker, at the end of each interval (all ranks added up when the series are merged).'),
+                         'Users sending requests (the autoscaler adds and removes them) and requests waiting for a worker, at the end of each interval.'),
                   datasets, 'time since the timed phase started (s)', 'users',
                   { yMin: 0, y2: depth.length ? 'requests queued' : undefined });
       }
