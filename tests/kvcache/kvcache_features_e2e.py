@@ -173,6 +173,10 @@ def case_rag_top_k():
         check(m["mem.write.bytes"]["total"] == timed,
               f"timed write bytes {m['mem.write.bytes']['total']} != the requests' {timed}")
         check("RAG:" in proc.stdout, "no RAG line in the summary")
+        # Reproducible: the same seed gives the same library, retrievals and op log.
+        log2 = pathlib.Path(tmp) / "ops2.csv"
+        run_spec(tmp, "again", spec(options.replace(str(log), str(log2)), BIG_DRAM, 40))
+        check(log.read_text() == log2.read_text(), "two runs of one seed wrote different op logs")
 
 
 def case_precondition():
