@@ -108,11 +108,13 @@ fs::path locateRun(const std::string &run, const std::string &resultsDir) {
 nlohmann::json seriesJson(const TimeSeriesFile &file, const nlohmann::json &summary) {
     nlohmann::json metrics = nlohmann::json::object();
     for (const auto &m : file.metrics) {
-        nlohmann::json one = {{"kind", m.kind},
-                              {"unit", m.unit},
-                              {"start_s", m.startS},
-                              {"length_s", m.lengthS},
-                              {"delta", m.delta}};
+        nlohmann::json one = {
+            {"kind", m.kind}, {"unit", m.unit}, {"start_s", m.startS}, {"length_s", m.lengthS}};
+        if (m.kind == "gauge") {
+            one["value"] = m.value; // a level at each interval's end, not an increase
+        } else {
+            one["delta"] = m.delta;
+        }
         if (m.kind == "histogram") {
             one["p50"] = m.p50;
             one["p99"] = m.p99;

@@ -19,7 +19,9 @@ nlohmann::json rankMetricsJson(const std::vector<MetricInfo> &metrics,
             continue;
         }
         const HistogramSnapshot &h = snapshot.values[m.id];
-        if (m.kind == MetricKind::Counter) {
+        if (m.kind == MetricKind::Gauge) {
+            out[m.name] = {{"value", h.sum}};
+        } else if (m.kind == MetricKind::Counter) {
             out[m.name] = {{"total", h.sum},
                            {"per_s", timedSeconds > 0 ? double(h.sum) / timedSeconds : 0.0}};
         } else {

@@ -52,6 +52,9 @@ nlohmann::json metricsToJson(const std::vector<MetricInfo> &metrics,
             info.id < snapshot.values.size() ? snapshot.values[info.id] : empty;
         if (info.kind == MetricKind::Histogram) {
             out[info.name] = histogramJson(h, info.unit);
+        } else if (info.kind == MetricKind::Gauge) {
+            // A level: its value when the snapshot was taken (merged: the ranks' sum).
+            out[info.name] = {{"kind", "gauge"}, {"unit", info.unit}, {"value", h.sum}};
         } else {
             out[info.name] = {
                 {"kind", "counter"},
@@ -90,7 +93,10 @@ void fillMetricSummary(const HistogramSnapshot &value,
     MLPS_FILL(p99, histogram ? value.percentile(0.99) : 0.0);
     MLPS_FILL(p999, histogram ? value.percentile(0.999) : 0.0);
     MLPS_FILL(p9999, histogram ? value.percentile(0.9999) : 0.0);
-    MLPS_FILL(rate_per_s, perSecond(histogram ? value.count : value.sum, timedSeconds));
+    MLPS_FILL(rate_per_s,
+              kind == MetricKind::Gauge
+                  ? 0.0 // a level has no rate
+                  : perSecond(histogram ? value.count : value.sum, timedSeconds));
 #undef MLPS_FILL
 }
 

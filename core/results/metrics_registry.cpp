@@ -20,10 +20,22 @@ struct alignas(64) MetricsRegistry::Metric {
     std::atomic<uint64_t> count{0};
 };
 
+const char *metricKindName(MetricKind kind) {
+    switch (kind) {
+    case MetricKind::Histogram:
+        return "histogram";
+    case MetricKind::Gauge:
+        return "gauge";
+    case MetricKind::Counter:
+        break;
+    }
+    return "counter";
+}
+
 namespace {
 
 const char *kindName(MetricKind kind) {
-    return kind == MetricKind::Histogram ? "histogram" : "counter";
+    return metricKindName(kind);
 }
 
 bool validName(const std::string &name) {
@@ -72,10 +84,10 @@ MetricsRegistry::registerMetric(const std::string &name, MetricKind kind, const 
         throw std::invalid_argument("metric name '" + name + "' is invalid: use 1 to " +
                                     std::to_string(kMaxNameLength) + " characters of [a-z0-9_.]");
     }
-    if (kind != MetricKind::Histogram && kind != MetricKind::Counter) {
+    if (kind != MetricKind::Histogram && kind != MetricKind::Counter && kind != MetricKind::Gauge) {
         throw std::invalid_argument("metric '" + name + "': unknown kind " +
                                     std::to_string(static_cast<int>(kind)) +
-                                    " (expected 1 = histogram or 2 = counter)");
+                                    " (expected 1 = histogram, 2 = counter or 3 = gauge)");
     }
     std::lock_guard lock(mutex_);
     for (const MetricInfo &info : infos_) {
@@ -114,6 +126,9 @@ void MetricsRegistry::record(uint32_t id, uint64_t value) noexcept {
     }
     if (metric->histogram) {
         metric->histogram->record(value);
+    } else if (metric->kind == MetricKind::Gauge) {
+        metric->sum.store(value, std::memory_order_relaxed);
+        metric->count.fetch_add(1, std::memory_order_relaxed);
     } else {
         metric->sum.fetch_add(value, std::memory_order_relaxed);
         metric->count.fetch_add(1, std::memory_order_relaxed);

@@ -14,7 +14,11 @@
 
 namespace mlps::core {
 
-enum class MetricKind { Histogram = 1, Counter = 2 }; // same values as enum mlps_metric_kind
+// Same values as enum mlps_metric_kind. A gauge is a level (active users, queue depth): a record
+// sets it; its snapshot's sum is the current value and count how often it was set, so merging
+// snapshots (ranks) sums the levels.
+enum class MetricKind { Histogram = 1, Counter = 2, Gauge = 3 };
+const char *metricKindName(MetricKind kind); // "histogram", "counter", "gauge"
 
 struct MetricInfo {
     uint32_t id;
@@ -47,8 +51,9 @@ class MetricsRegistry {
     // kind, a kind or unit mismatch with the earlier registration, or more than kMaxMetrics
     // metrics: std::invalid_argument saying which.
     uint32_t registerMetric(const std::string &name, MetricKind kind, const std::string &unit);
-    // Lock-free. Histogram: one sample. Counter: adds value to sum and 1 to count. Unknown ids
-    // and anything while recording is off are ignored.
+    // Lock-free. Histogram: one sample. Counter: adds value to sum and 1 to count. Gauge: sets
+    // sum to value and adds 1 to count. Unknown ids and anything while recording is off are
+    // ignored.
     void record(uint32_t id, uint64_t value) noexcept;
     void setRecording(bool on) noexcept { recording_.store(on, std::memory_order_relaxed); }
     bool recording() const noexcept { return recording_.load(std::memory_order_relaxed); }

@@ -121,7 +121,10 @@ void printMetrics(const nlohmann::json &metrics, std::ostream &out) {
                 continue;
             }
             const std::string label = group.empty() ? leaf : group + "." + leaf;
-            if (value.value("kind", "") == "counter") {
+            if (value.value("kind", "") == "gauge") {
+                rest.push_back(label + " " + countText(num(value, "value")) + " " +
+                               value.value("unit", "") + " (at the end)");
+            } else if (value.value("kind", "") == "counter") {
                 const std::string unit = value.value("unit", "");
                 rest.push_back(label + " " +
                                (unit == "bytes" ? formatBytes(num(value, "total"))

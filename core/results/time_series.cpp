@@ -39,6 +39,10 @@ void TimeSeries::add(const MetricsSnapshot &previous,
             p.delta[i] = now.sum > before.sum ? now.sum - before.sum : 0;
             continue;
         }
+        if (info.kind == MetricKind::Gauge) {
+            p.delta[i] = now.sum; // the level at the interval's end
+            continue;
+        }
         const HistogramSnapshot d = now.since(before);
         p.delta[i] = d.count;
         if (d.count > 0) {
@@ -89,6 +93,20 @@ nlohmann::json TimeSeries::summary() const {
                                   {"mean_per_s", mean},
                                   {"max_per_s", hi},
                                   {"stddev_per_s", std::sqrt(var)}};
+        } else if (info.kind == MetricKind::Gauge) {
+            uint64_t lo = 0, hi = 0, last = 0;
+            double mean = 0;
+            for (size_t k = 0; k < points_.size(); ++k) {
+                const uint64_t v = points_[k].delta[i];
+                lo = k == 0 ? v : std::min(lo, v);
+                hi = std::max(hi, v);
+                mean += static_cast<double>(v);
+                last = v;
+            }
+            if (!points_.empty()) {
+                mean /= static_cast<double>(points_.size());
+            }
+            metrics[info.name] = {{"min", lo}, {"mean", mean}, {"max", hi}, {"last", last}};
         } else {
             double lo = 0, hi = 0;
             bool any = false;

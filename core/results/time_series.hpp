@@ -17,7 +17,8 @@ namespace mlps::core {
 struct TimeSeriesPoint {
     double startS; // since the timed phase started
     double lengthS;
-    // Per metric id: counter delta (sum) or histogram delta count.
+    // Per metric id: counter delta (sum), histogram delta count, or a gauge's value at the
+    // interval's end.
     std::vector<uint64_t> delta;
     // Histograms only (0 for counters).
     std::vector<double> p50, p99, max;
@@ -34,13 +35,15 @@ class TimeSeries {
     const std::vector<TimeSeriesPoint> &points() const { return points_; }
     // {"interval_s": mean interval, "points": n, "metrics": {name: ...}} with, for a counter,
     // {"min_per_s","mean_per_s","max_per_s","stddev_per_s"} over the intervals' rates and, for a
-    // histogram, {"p99_min","p99_max"} over the intervals that hold samples.
+    // histogram, {"p99_min","p99_max"} over the intervals that hold samples and, for a gauge,
+    // {"min","mean","max","last"} over the values at the intervals' ends.
     nlohmann::json summary() const;
-    // Writes /metrics/<name> groups (attributes unit, kind; datasets start_s, length_s, delta
-    // and, for histograms, p50, p99, max) and the root attribute schema = "mlps-timeseries-1".
-    // Throws SystemError (a std::runtime_error) with what failed and HDF5's reason, or saying
-    // the build has no HDF5. Defined in time_series_hdf5.cpp.
-    // `attributes` go on the root as strings (run metadata: run_id, benchmark, ranks, ...).
+    // Writes /metrics/<name> groups (attributes unit, kind; datasets start_s, length_s, then
+    // delta (counters, histograms) or value (gauges) and, for histograms, p50, p99, max) and the
+    // root attribute schema = "mlps-timeseries-1". Throws SystemError (a std::runtime_error) with
+    // what failed and HDF5's reason, or saying the build has no HDF5. Defined in
+    // time_series_hdf5.cpp. `attributes` go on the root as strings (run metadata: run_id,
+    // benchmark, ranks, ...).
     void writeHdf5(const std::string &path,
                    const std::map<std::string, std::string> &attributes = {}) const;
     static bool hdf5Available();
@@ -57,11 +60,12 @@ class TimeSeries {
 std::map<std::string, std::string> timeSeriesAttributes(const nlohmann::json &summary);
 
 // One metric of a timeseries.h5 as read back (mlpsrun report). Histogram-only datasets are
-// empty for counters.
+// empty for counters; a gauge has `value` instead of `delta`.
 struct TimeSeriesFileMetric {
     std::string name, unit, kind;
     std::vector<double> startS, lengthS, p50, p99, max;
     std::vector<uint64_t> delta;
+    std::vector<uint64_t> value; // gauges: the level at each interval's end
 };
 
 struct TimeSeriesFile {

@@ -1,8 +1,10 @@
 // timeseries.h5 through the HDF5 C API (the core is the only place that links HDF5). Layout:
 //   /                      attribute schema = "mlps-timeseries-1"
-//   /metrics/<name>        attributes unit, kind ("histogram" | "counter")
+//   /metrics/<name>        attributes unit, kind ("histogram" | "counter" | "gauge")
 //       start_s, length_s  double[points]  interval start (since the timed start) and length
 //       delta              uint64[points]  counter increase or histogram sample count
+//       value              uint64[points]  gauges only (instead of delta): the level at the
+//                                          interval's end
 //       p50, p99, max      double[points]  histograms only, in the metric's unit
 // Other root attributes: run metadata as strings (run_id, benchmark, ...; share/doc/results.md).
 #include "build_config.hpp"
@@ -186,7 +188,8 @@ void TimeSeries::writeHdf5(const std::string &path,
                 "cannot create group " + where);
             const bool histogram = info.kind == MetricKind::Histogram;
             writeStringAttribute(metric.get(), "unit", info.unit, where);
-            writeStringAttribute(metric.get(), "kind", histogram ? "histogram" : "counter", where);
+            const bool gauge = info.kind == MetricKind::Gauge;
+            writeStringAttribute(metric.get(), "kind", metricKindName(info.kind), where);
             for (size_t p = 0; p < n; ++p) {
                 delta[p] = points_[p].delta[i];
                 p50[p] = points_[p].p50[i];
@@ -195,8 +198,13 @@ void TimeSeries::writeHdf5(const std::string &path,
             }
             writeDoubles(metric.get(), "start_s", startS, where);
             writeDoubles(metric.get(), "length_s", lengthS, where);
-            writeDataset(
-                metric.get(), "delta", H5T_STD_U64LE, H5T_NATIVE_UINT64, delta.data(), n, where);
+            writeDataset(metric.get(),
+                         gauge ? "value" : "delta",
+                         H5T_STD_U64LE,
+                         H5T_NATIVE_UINT64,
+                         delta.data(),
+                         n,
+                         where);
             if (histogram) {
                 writeDoubles(metric.get(), "p50", p50, where);
                 writeDoubles(metric.get(), "p99", p99, where);
@@ -319,11 +327,14 @@ TimeSeriesFile readTimeSeriesHdf5(const std::string &path) {
         m.kind = attrs["kind"];
         m.startS = readDataset<double>(metric.get(), "start_s", H5T_NATIVE_DOUBLE, where);
         m.lengthS = readDataset<double>(metric.get(), "length_s", H5T_NATIVE_DOUBLE, where);
-        m.delta = readDataset<uint64_t>(metric.get(), "delta", H5T_NATIVE_UINT64, where);
+        const bool gauge = m.kind == "gauge";
+        (gauge ? m.value : m.delta) = readDataset<uint64_t>(
+            metric.get(), gauge ? "value" : "delta", H5T_NATIVE_UINT64, where);
         m.p50 = readDataset<double>(metric.get(), "p50", H5T_NATIVE_DOUBLE, where);
         m.p99 = readDataset<double>(metric.get(), "p99", H5T_NATIVE_DOUBLE, where);
         m.max = readDataset<double>(metric.get(), "max", H5T_NATIVE_DOUBLE, where);
-        if (m.lengthS.size() != m.startS.size() || m.delta.size() != m.startS.size()) {
+        if (m.lengthS.size() != m.startS.size() ||
+            (gauge ? m.value : m.delta).size() != m.startS.size()) {
             throw SystemError(where + ": datasets of different lengths");
         }
         out.metrics.push_back(std::move(m));

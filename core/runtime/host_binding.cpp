@@ -78,7 +78,8 @@ mlps_status hostAllreduce(void *ctx, uint64_t *values, uint32_t n, int32_t op) n
 mlps_status hostMetricRegister(
     void *ctx, const char *name, int32_t kind, const char *unit, mlps_metric_id *id) noexcept {
     if (name == nullptr || id == nullptr ||
-        (kind != MLPS_METRIC_HISTOGRAM && kind != MLPS_METRIC_COUNTER)) {
+        (kind != MLPS_METRIC_HISTOGRAM && kind != MLPS_METRIC_COUNTER &&
+         kind != MLPS_METRIC_GAUGE)) {
         return MLPS_E_INVALID;
     }
     try {

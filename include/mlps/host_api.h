@@ -30,7 +30,12 @@ enum mlps_metric_kind {
     /* Log-linear histogram of values (latencies in ns, sizes in bytes): mergeable exactly. */
     MLPS_METRIC_HISTOGRAM = 1,
     /* Monotonic sum (bytes, ops, errors); also sampled into the time series. */
-    MLPS_METRIC_COUNTER = 2
+    MLPS_METRIC_COUNTER = 2,
+    /* ABI 1.1: a level such as active users or queue depth: `metric_record` sets the current
+     * value (it does not add); the time series keeps the value at each interval's end; merged
+     * across ranks as a sum. Read back, `sum` is the current value and `count` the number of
+     * times it was set. */
+    MLPS_METRIC_GAUGE = 3
 };
 
 typedef uint32_t mlps_metric_id;

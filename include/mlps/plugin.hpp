@@ -194,6 +194,10 @@ class Host {
     mlps_metric_id registerCounter(const std::string &name, const char *unit) const {
         return registerMetric(name, MLPS_METRIC_COUNTER, unit);
     }
+    // A level (active users, queue depth): record() sets it (ABI 1.1; a 1.0 host refuses it).
+    mlps_metric_id registerGauge(const std::string &name, const char *unit) const {
+        return registerMetric(name, MLPS_METRIC_GAUGE, unit);
+    }
     void record(mlps_metric_id id, uint64_t value) const noexcept {
         api_->metric_record(api_->ctx, id, value);
     }

@@ -168,7 +168,8 @@ def case_report_chromium():
         expected = {"run0-latency-cdf", "run1-latency-cdf", "run2-latency-cdf",
                     "run2-request-cdf", "run2-qos", "overlay-bars", "overlay-cdf-read"}
         if have_series:
-            expected |= {"run2-hit-rate", "run2-requests", "overlay-bandwidth"}
+            # run2-users: kvcache's active users, a gauge (ABI 1.1) in the time series.
+            expected |= {"run2-hit-rate", "run2-requests", "run2-users", "overlay-bandwidth"}
         check(expected <= set(plots), f"plots {sorted(plots)} lack {sorted(expected - set(plots))}")
 
 
@@ -214,6 +215,13 @@ def case_kvcache_users_mpi():
         b = summary["benchmark"]
         check(b["workload"]["users"] == 4 and b["workload"]["users_per_rank"] == 2, b["workload"])
         check(" 4 users," in b["headline"][0], b["headline"][0])
+        # A gauge merges across ranks as a sum: 2 active users on each of 2 ranks.
+        check(summary["metrics"]["workload.active_users"] ==
+              {"kind": "gauge", "unit": "users", "value": 4},
+              f"merged gauge: {summary['metrics'].get('workload.active_users')}")
+        for rank in summary["per_rank"]:
+            check(rank["metrics"]["workload.active_users"] == {"value": 2},
+                  f"a rank's gauge: {rank['metrics'].get('workload.active_users')}")
         for rank in summary["per_rank"]:
             check(rank["benchmark"]["workload"]["users"] == 2, "a rank's own report: its users")
 

@@ -132,3 +132,22 @@ TEST_CASE("fillMetricSummary fills the fields struct_size covers") {
 
     fillMetricSummary(s.values[lat], MetricKind::Histogram, 2.0, nullptr); // no crash
 }
+
+TEST_CASE("metricsToJson and fillMetricSummary: a gauge is its level, with no rate") {
+    MetricsRegistry r;
+    const uint32_t users = r.registerMetric("workload.active_users", MetricKind::Gauge, "users");
+    r.setRecording(true);
+    r.record(users, 12);
+    r.record(users, 9);
+    const auto snapshot = r.snapshot(0);
+    const auto j = metricsToJson(r.list(), snapshot, 4.0);
+    CHECK(j["workload.active_users"] ==
+          nlohmann::json{{"kind", "gauge"}, {"unit", "users"}, {"value", 9}});
+    mlps_metric_summary s{};
+    s.struct_size = sizeof s;
+    fillMetricSummary(snapshot.values[users], MetricKind::Gauge, 4.0, &s);
+    CHECK(s.kind == 3);
+    CHECK(s.sum == 9);
+    CHECK(s.count == 2);
+    CHECK(s.rate_per_s == 0.0);
+}

@@ -154,3 +154,24 @@ TEST_CASE("snapshots merge by adding") {
     c.registerMetric("lat", MetricKind::Histogram, "ns");
     CHECK_THROWS_AS(m.merge(c.snapshot(1)), std::invalid_argument);
 }
+
+TEST_CASE("a gauge is set, not added; ranks' gauges merge as a sum") {
+    MetricsRegistry a, b;
+    const uint32_t users = a.registerMetric("workload.active_users", MetricKind::Gauge, "users");
+    CHECK(b.registerMetric("workload.active_users", MetricKind::Gauge, "users") == users);
+    CHECK_THROWS_WITH_AS(a.registerMetric("workload.active_users", MetricKind::Counter, "users"),
+                         doctest::Contains("gauge"),
+                         std::invalid_argument);
+    a.setRecording(true);
+    b.setRecording(true);
+    a.record(users, 10);
+    a.record(users, 7); // the level now: 7, not 17
+    b.record(users, 5);
+    MetricsSnapshot sa = a.snapshot(1);
+    CHECK(sa.values[users].sum == 7);
+    CHECK(sa.values[users].count == 2);
+    sa.merge(b.snapshot(2));
+    CHECK(sa.values[users].sum == 12); // 7 users on one rank + 5 on the other
+    a.reset();
+    CHECK(a.snapshot(3).values[users].sum == 0);
+}

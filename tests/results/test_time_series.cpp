@@ -49,6 +49,26 @@ TimeSeries makeSeries() {
     return ts;
 }
 
+// A gauge (active users) set to 4, then 6 and 6 again, then 3 within the intervals: each point
+// keeps the level at its interval's end (6, 6, 3), never a sum or a difference.
+TimeSeries makeGaugeSeries() {
+    MetricsRegistry r;
+    const uint32_t users = r.registerMetric("workload.active_users", MetricKind::Gauge, "users");
+    r.setRecording(true);
+    TimeSeries ts(r.list());
+    MetricsSnapshot prev = r.snapshot(kStart);
+    const std::vector<std::vector<uint64_t>> sets = {{4, 6}, {6}, {5, 3}};
+    for (size_t i = 0; i < sets.size(); ++i) {
+        for (uint64_t v : sets[i]) {
+            r.record(users, v);
+        }
+        MetricsSnapshot cur = r.snapshot(kStart + (i + 1) * kSecond);
+        ts.add(prev, cur, kStart);
+        prev = std::move(cur);
+    }
+    return ts;
+}
+
 } // namespace
 
 TEST_CASE("points hold per-interval deltas") {
@@ -101,6 +121,19 @@ TEST_CASE("summary: counter rates and histogram p99 range") {
     CHECK(empty["points"] == 0);
     CHECK(empty["interval_s"].get<double>() == 0.0);
     CHECK(empty["metrics"]["write.bytes"]["max_per_s"].get<double>() == 0.0);
+}
+
+TEST_CASE("gauge: the level at each interval's end, summarised as min/mean/max/last") {
+    const TimeSeries ts = makeGaugeSeries();
+    REQUIRE(ts.points().size() == 3);
+    CHECK(ts.points()[0].delta[0] == 6);
+    CHECK(ts.points()[1].delta[0] == 6);
+    CHECK(ts.points()[2].delta[0] == 3);
+    const auto g = ts.summary()["metrics"]["workload.active_users"];
+    CHECK(g["min"] == 3);
+    CHECK(g["max"] == 6);
+    CHECK(g["last"] == 3);
+    CHECK(g["mean"].get<double>() == doctest::Approx(5.0));
 }
 
 TEST_CASE("hdf5Available matches the build") {
@@ -216,6 +249,28 @@ TEST_CASE("HDF5 metadata attributes and reading a file back") {
     CHECK_THROWS_WITH_AS(mlps::core::readTimeSeriesHdf5((dir.path / "none.h5").string()),
                          doctest::Contains("cannot open"),
                          std::runtime_error);
+}
+
+TEST_CASE("HDF5: a gauge is kind 'gauge' with a 'value' dataset and reads back") {
+    TempDir dir;
+    const std::string path = (dir.path / "timeseries.h5").string();
+    makeGaugeSeries().writeHdf5(path);
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    const hid_t g = H5Gopen2(f, "/metrics/workload.active_users", H5P_DEFAULT);
+    REQUIRE(g >= 0);
+    CHECK(readStringAttribute(g, "kind") == "gauge");
+    CHECK(H5Lexists(g, "delta", H5P_DEFAULT) == 0);
+    H5Gclose(g);
+    CHECK(readDataset<uint64_t>(f, "/metrics/workload.active_users/value", H5T_NATIVE_UINT64) ==
+          std::vector<uint64_t>{6, 6, 3});
+    H5Fclose(f);
+
+    const auto file = mlps::core::readTimeSeriesHdf5(path);
+    REQUIRE(file.metrics.size() == 1);
+    CHECK(file.metrics[0].kind == "gauge");
+    CHECK(file.metrics[0].value == std::vector<uint64_t>{6, 6, 3});
+    CHECK(file.metrics[0].delta.empty());
 }
 
 TEST_CASE("HDF5 failures say what failed") {

@@ -128,7 +128,8 @@
   function perInterval(metric, f) {
     const out = [];
     if (!metric) return out;
-    for (let i = 0; i < metric.delta.length; i++) {
+    const n = (metric.delta || metric.value || []).length; // a gauge has `value`, not `delta`
+    for (let i = 0; i < n; i++) {
       const len = metric.length_s[i];
       if (len <= 0) continue;
       const y = f(metric, i, len);
@@ -137,6 +138,7 @@
     return out.some(p => p.y !== null) ? out : [];
   }
   function rate(metric, i, len) { return metric.delta[i] / len; }
+  function level(metric, i) { return metric.value[i]; } // a gauge: its value at the interval's end
   // A CDF from the exact histogram buckets: x = the bucket's upper bound, y = the share of
   // samples at or below it.
   function cdf(histogram, div) {
@@ -289,8 +291,20 @@
           y2 = `queue wait p99 (${unit.name})`;
         }
         lineChart(figure(sub, `${prefix}-requests`, 'Requests completed and queue wait over time',
-                         'Requests completed per second and the p99 of the time requests waited for a worker. Active users are not recorded as a time series yet.'),
+                         'Requests completed per second and the p99 of the time requests waited for a worker.'),
                   datasets, 'time since the timed phase started (s)', 'requests/s', { y2 });
+      }
+      // Gauges: the active users (the autoscaler changes them) and the requests waiting for a
+      // worker, each at the end of every interval.
+      const users = perInterval(series['workload.active_users'], level);
+      if (users.length) {
+        const datasets = [{ label: 'active users', points: users, stepped: true }];
+        const depth = perInterval(series['requests.queue_depth'], level);
+        if (depth.length) datasets.push({ label: 'requests queued', points: depth, stepped: true, axis: 'y2' });
+        lineChart(figure(sub, `${prefix}-users`, 'Active users and queue depth over time',
+                         'Users sending requests (the autoscaler adds and removes them) and requests waiting for a worker, at the end of each interval.'),
+                  datasets, 'time since the timed phase started (s)', 'users',
+                  { yMin: 0, y2: depth.length ? 'requests queued' : undefined });
       }
     }
     const qos = (((run.summary.benchmark || {}).summary) || {}).qos_metrics || {};

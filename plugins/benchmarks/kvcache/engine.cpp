@@ -71,8 +71,20 @@ Engine::Engine(const Host &host, Settings settings) : host_(host), settings_(std
             std::move(tierLimits), alignment, "kv.r" + std::to_string(rank_) + ".");
         planner_->setReplayStore(replay_.get());
     }
+    featureMetrics_ = registerFeatureMetrics(host_, settings_);
+    if (settings_.features.rag.enabled) {
+        rag_ = std::make_unique<RagLibrary>(settings_, seed_);
+        planner_->setRagLibrary(rag_.get());
+    }
     source_ = makeSource(settings_, SourceContext{seed_, rank_, info.world_size, tierNames_});
     const uint32_t lanes = source_->lanes();
+    if (settings_.features.autoscaler.mode != AutoscaleMode::Off) {
+        autoscaler_ =
+            std::make_unique<Autoscaler>(settings_.features.autoscaler, settings_.qos, lanes);
+        activeUsers_ = autoscaler_->users();
+    } else {
+        activeUsers_ = lanes;
+    }
     next_.resize(lanes);
     draws_.assign(lanes, 0);
     planned_.assign(lanes, 0);
@@ -104,6 +116,7 @@ bool Engine::draw(uint32_t u) {
         vtimeNs_[u] = UINT64_MAX;
         return false;
     }
+    drawRequestFeatures(settings_, seed_, rank_, u, draws_[u], next_[u]);
     ++draws_[u];
     return true;
 }

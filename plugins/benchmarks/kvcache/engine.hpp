@@ -16,11 +16,14 @@
 
 #include <mlps/plugin.hpp>
 
+#include "autoscaler.hpp"
 #include "data_gen.hpp"
+#include "feature_metrics.hpp"
 #include "io_trace.hpp"
 #include "metrics.hpp"
 #include "op_log.hpp"
 #include "planner.hpp"
+#include "rag.hpp"
 #include "replay_store.hpp"
 #include "settings.hpp"
 #include "source.hpp"
@@ -37,8 +40,22 @@ struct TierInfo {
     uint32_t alignment = 1;
 };
 
-// Which work a pass of the workers does.
-enum class Pass { Prepopulate, Requests };
+// Which work a pass of the workers does. RagIngest and Precondition run before warm-up
+// (preconditioning.cpp).
+enum class Pass { Prepopulate, Requests, RagIngest, Precondition };
+
+// What a set-up pass (RAG ingestion, preconditioning) did, for the report: it is not timed
+// and records no metrics, so the run's statistics start clean after it.
+struct SetupTally {
+    bool ran = false;
+    uint64_t targetBytes = 0;  // preconditioning: multiple x the last tier's limit
+    uint64_t plannedBytes = 0; // bytes of the entries written
+    uint64_t entries = 0;
+    uint64_t failures = 0; // entries no tier could take
+    uint64_t items = 0;    // documents (RAG) or entries tried (preconditioning)
+    double seconds = 0;
+    std::atomic<uint64_t> doneBytes{0}; // written so far (the progress line)
+};
 
 // A request handed to a worker: the request, its plan and what planning found.
 struct Job {
@@ -62,6 +79,8 @@ class Engine {
     const std::vector<TierInfo> &tiers() const { return tiers_; }
     const std::vector<std::string> &tierNames() const { return tierNames_; }
     const MetricIds &metrics() const { return metrics_; }
+    const FeatureMetricIds &featureMetrics() const { return featureMetrics_; }
+    const RagLibrary *rag() const { return rag_.get(); }
     const DataGen &data() const { return *data_; }
     TierCache &cache() { return *cache_; }
     ReplayStore *replay() { return replay_.get(); } // source: trace only
@@ -87,6 +106,16 @@ class Engine {
     void simulate(mlps_phase phase);
     void fail() { broken_.store(true); }
     bool broken() const { return broken_.load(std::memory_order_relaxed); }
+
+    // ---- prefix cache, RAG, preconditioning, autoscaler ----------------------------------
+    // Worker 0's progress line: requests, or the set-up pass's progress.
+    void progress() const;
+    // A completed request, for the autoscaler (worker.cpp); may start or stop users.
+    void autoscaleObserve(const Job &job, uint64_t e2eNs, uint64_t ioDoneNs);
+    // Read after the run (the report).
+    const Autoscaler *autoscaler() const { return autoscaler_.get(); }
+    uint32_t activeUsers() const { return activeUsers_; }
+    SetupTally ragIngestTally, preconditionTally;
 
     // ---- placements between workers (worker.cpp) ----------------------------------------
     // Waits until the placement's bytes are there; false when they never will be.
@@ -116,6 +145,13 @@ class Engine {
 
   private:
     void admitArrivals(uint64_t nowNs);
+    // Set-up passes (dispatchMu_ held): the next RAG document or preconditioning entry.
+    bool nextSetupJob(Job &job);
+    void setupJobDone(const Job &job);
+    // The autoscaler's user count (dispatchMu_ held): lanes below it send requests; a lane at
+    // or above it stops when its next request comes up and restarts when the count grows.
+    void setActiveUsers(uint32_t users, uint64_t nowNs);
+    bool laneActive(uint32_t u) const { return u < activeUsers_; }
     void dispatch(Job &job, uint64_t nowNs);
     // Closed loop: waits (lock held by the caller, released while waiting) until the job's user
     // finished its earlier request and thought; sets the job's arrival (ready) and start times.
@@ -147,6 +183,15 @@ class Engine {
     std::unique_ptr<Planner> planner_;
     std::unique_ptr<ReplayStore> replay_;
     std::unique_ptr<RequestSource> source_;
+    FeatureMetricIds featureMetrics_;
+    std::unique_ptr<RagLibrary> rag_;
+    std::unique_ptr<Autoscaler> autoscaler_;
+    std::mutex autoscaleMu_;            // taken before dispatchMu_, never after
+    uint32_t activeUsers_ = UINT32_MAX; // guarded by dispatchMu_
+    std::vector<uint32_t> inactive_;    // lanes stopped by the autoscaler (dispatchMu_)
+    uint64_t lastVtimeNs_ = 0;          // closed loop: the latest virtual time planned
+    uint64_t setupNext_ = 0;            // set-up passes: the next document or entry
+    uint32_t setupFailStreak_ = 0;
     OpLog opLog_;
     IoTrace ioTrace_;
 

@@ -88,6 +88,7 @@ void KvCache::runPass(Pass pass, mlps_phase phase) {
 }
 
 void KvCache::prepare() {
+    runSetupPasses();
     if (engine_->settings().decodeOnly) {
         runPass(Pass::Prepopulate, MLPS_PHASE_PREPARE);
     }
@@ -96,6 +97,7 @@ void KvCache::prepare() {
 void KvCache::run(mlps_phase phase) {
     if (phase == MLPS_PHASE_TIMED) {
         engine_->host().record(engine_->metrics().users, engine_->settings().users);
+        engine_->host().record(engine_->featureMetrics().activeUsers, engine_->activeUsers());
     }
     runPass(Pass::Requests, phase);
 }

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include <mlps/benchmark.hpp>
 
 #include "engine.hpp"
@@ -30,6 +32,8 @@ class KvCache final : public BenchmarkPlugin {
 
   private:
     void runPass(Pass pass, mlps_phase phase);
+    // Preconditioning, then RAG ingestion, before warm-up (preconditioning.cpp).
+    void runSetupPasses();
 
     Host host_;
     std::unique_ptr<Engine> engine_;
@@ -38,6 +42,16 @@ class KvCache final : public BenchmarkPlugin {
 
 // report.cpp
 std::string buildReport(Engine &engine, const std::vector<std::string> &tierPlugins);
+// report_features.cpp: prefix cache, RAG, preconditioning and autoscaler sections.
+void addFeatureReport(Engine &engine,
+                      nlohmann::ordered_json &summary,
+                      std::vector<std::string> &headline);
+// ... and their part of the --dry-run plan ("features"), with any warnings.
+void addFeaturePlan(const Host &host,
+                    const Settings &settings,
+                    const Planner &planner,
+                    nlohmann::ordered_json &plan,
+                    nlohmann::ordered_json &warnings);
 // plan.cpp
 std::string buildPlan(const Host &host, const Config &config);
 // validate.cpp: the settings, checked, and the source's summary (a fast pass over its input).

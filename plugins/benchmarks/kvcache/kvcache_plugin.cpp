@@ -11,8 +11,9 @@ constexpr mlps_plugin_descriptor kDescriptor = mlps::benchmarkDescriptor<mlps::k
     "1.0.0",
     "KV-cache offload for LLM inference: users, multi-turn conversations, waterfall LRU "
     "tiers (MLPerf Storage v3 KV-cache successor); request sources synthetic, sharegpt, "
-    "burstgpt, mooncake (block-level prefix reuse), trace (replay); trace mode (no I/O). Not "
-    "yet: prefix cache, RAG, autoscaler",
+    "burstgpt, mooncake (block-level prefix reuse), trace (replay); trace mode (no I/O); a "
+    "prefix cache that hits, RAG, preconditioning, an autoscaler that changes the users. Not "
+    "yet: RAG, preconditioning and the autoscaler in trace mode",
     mlps::kvcache::kOptions);
 
 } // namespace

@@ -258,6 +258,7 @@ std::string buildPlan(const Host &host, const Config &config) {
     out["memory"] = memorySection(s, totals, warnings);
     out["disk"] = diskSection(totals);
     addRunWarnings(s, info, warnings);
+    addFeaturePlan(host, s, Planner(s, 1), out, warnings);
     out["warnings"] = warnings;
     for (const auto &w : warnings) {
         host.log(MLPS_LOG_WARN, "%s", w.get<std::string>().c_str());

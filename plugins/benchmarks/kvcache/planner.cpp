@@ -1,5 +1,7 @@
 #include "planner.hpp"
 
+#include "prefix_cache.hpp"
+#include "rag.hpp"
 #include "replay_store.hpp"
 
 namespace mlps::kvcache {
@@ -57,6 +59,14 @@ void Planner::plan(const Request &r, TierCache &cache, Plan &out, PlanStats &sta
     }
     requestKey(r, s, key_);
     const bool decodeOnly = r.phase == RequestPhase::Decode;
+    // 0. The shared system prompt, read when cached, written once when not; the request's own
+    // entry then holds the rest of its context.
+    uint32_t promptTokens = 0;
+    if (r.systemPrompt != 0) {
+        const uint32_t tokens = systemPromptTokens(s.features.prefix, r.systemPrompt - 1);
+        promptTokens =
+            planSystemPrompt(s, r.systemPrompt, entrySize(tokens), cache, out, stats, featureKey_);
+    }
     // 1. Every earlier turn of the conversation, read in full when still cached.
     if (!decodeOnly && s.multiTurn && r.turn > 1) {
         for (uint32_t turn = 1; turn < r.turn; ++turn) {
@@ -71,7 +81,8 @@ void Planner::plan(const Request &r, TierCache &cache, Plan &out, PlanStats &sta
         }
     }
     // 2. The prefill write of the whole context's KV.
-    const uint64_t size = entrySize(r.entryTokens != 0 ? r.entryTokens : r.context);
+    const uint32_t own = r.entryTokens != 0 ? r.entryTokens : r.context;
+    const uint64_t size = entrySize(own > promptTokens ? own - promptTokens : 1);
     if (!decodeOnly) {
         switch (cache.write(key_, size, OpPhase::Prefill, out)) {
         case TierCache::WriteResult::Written:
@@ -84,6 +95,10 @@ void Planner::plan(const Request &r, TierCache &cache, Plan &out, PlanStats &sta
             ++stats.allocFailures;
             break;
         }
+    }
+    // RAG: the retrieval's top_k chunks (the reference reads them after the prefill write).
+    if (r.ragDoc != 0 && rag_ != nullptr) {
+        rag_->planRetrieval(r.ragDoc, r.ragDraw, cache, out, stats, featureKey_);
     }
     // 3. Decode: one read, then on a hit max(1, ceil(gen / batch)) more whole-entry reads; a
     // miss writes the entry (the reference's allocate on miss). Requests of prefill_only_
@@ -109,6 +124,24 @@ void Planner::plan(const Request &r, TierCache &cache, Plan &out, PlanStats &sta
                 ++stats.allocFailures;
             }
         }
+    }
+}
+
+void Planner::planPrecondition(uint64_t index, TierCache &cache, Plan &out, PlanStats &stats) {
+    key_ = "precond_";
+    key_ += std::to_string(index);
+    if (cache.write(
+            key_, entrySize(settings_.features.precondition.tokens), OpPhase::Prepopulate, out) ==
+        TierCache::WriteResult::Written) {
+        ++stats.prefillWrites;
+    } else {
+        ++stats.allocFailures;
+    }
+}
+
+void Planner::planRagIngest(uint32_t doc, TierCache &cache, Plan &out, PlanStats &stats) {
+    if (rag_ != nullptr) {
+        rag_->planIngest(doc, *this, cache, out, stats);
     }
 }
 

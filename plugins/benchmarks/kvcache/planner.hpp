@@ -27,9 +27,20 @@ struct PlanStats {
     uint32_t blockMisses = 0;
     uint64_t prefixTokensHit = 0;
     uint64_t bytesSaved = 0;
+    // Prefix cache (prefix_cache.hpp): requests with a system prompt, and whether its entry
+    // was found (read) or written; the prompt KV bytes not written again.
+    uint32_t prefixRequests = 0;
+    uint32_t systemPromptHits = 0;
+    uint32_t systemPromptMisses = 0;
+    uint64_t prefixBytesSaved = 0;
+    // RAG (rag.hpp): retrievals, the chunk reads they asked for, and those that hit.
+    uint32_t ragRetrievals = 0;
+    uint32_t ragChunkReads = 0;
+    uint32_t ragChunkHits = 0;
 };
 
 class ReplayStore;
+class RagLibrary;
 
 class Planner {
   public:
@@ -43,6 +54,11 @@ class Planner {
     // the cache.
     void plan(const Request &r, TierCache &cache, Plan &out, PlanStats &stats);
     void setReplayStore(ReplayStore *replay) { replay_ = replay; }
+    void setRagLibrary(const RagLibrary *rag) { rag_ = rag; } // rag: true only
+    // Preconditioning: entry `index` (precond_<index>) of precondition_tokens tokens.
+    void planPrecondition(uint64_t index, TierCache &cache, Plan &out, PlanStats &stats);
+    // RAG ingestion of document `doc` (every chunk written).
+    void planRagIngest(uint32_t doc, TierCache &cache, Plan &out, PlanStats &stats);
     // The decode_only pre-population: entry `index` of prepopulate_tokens tokens.
     void planPrepopulate(uint32_t index, TierCache &cache, Plan &out, PlanStats &stats);
 
@@ -54,6 +70,8 @@ class Planner {
     std::string key_; // reused: no allocation per request once warm
     std::string turn_;
     ReplayStore *replay_ = nullptr;
+    const RagLibrary *rag_ = nullptr;
+    std::string featureKey_;
 };
 
 } // namespace mlps::kvcache

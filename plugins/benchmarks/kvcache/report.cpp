@@ -56,7 +56,9 @@ std::string buildReport(Engine &e, const std::vector<std::string> &tierPlugins) 
     out["verify"] = verifySection(in);
     out["errors"] = in.sum(in.m.errors);
     out["abandoned_steps"] = e.abandonedSteps.load();
-    out["headline"] = headline(in, criteria);
+    std::vector<std::string> lines = headline(in, criteria);
+    addFeatureReport(e, out["summary"], lines);
+    out["headline"] = lines;
     return out.dump();
 }
 

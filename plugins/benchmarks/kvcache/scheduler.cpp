@@ -26,6 +26,8 @@ void Engine::beginPass(Pass pass, mlps_phase phase) {
     pass_ = pass;
     phase_ = phase;
     passDispatched_ = 0;
+    setupNext_ = 0;
+    setupFailStreak_ = 0;
     const uint64_t now = host_.nowNs();
     if (pass == Pass::Requests && !started_ && !settings_.traceOnly) {
         // Every user starts thinking now.
@@ -36,6 +38,10 @@ void Engine::beginPass(Pass pass, mlps_phase phase) {
                 continue; // the source had nothing for this lane
             }
             readyNs_[u] = source_->timed() ? now + next_[u].atNs : now + next_[u].thinkNs;
+            if (!laneActive(u)) {
+                inactive_.push_back(u); // the autoscaler starts it when users grow
+                continue;
+            }
             heap_.push(
                 {settings_.arrivals == Arrivals::Closed ? vtimeNs_[u] : readyNs_[u], draws_[u], u});
         }
@@ -49,6 +55,10 @@ void Engine::admitArrivals(uint64_t nowNs) {
          ++handled) {
         [[maybe_unused]] const auto [arrival, order, u] = heap_.top();
         heap_.pop();
+        if (!laneActive(u)) {
+            inactive_.push_back(u); // stopped by the autoscaler: it sends nothing more for now
+            continue;
+        }
         Request r = next_[u];
         r.arrivalNs = arrival;
         if (queue_.size() < settings_.maxQueue) {
@@ -56,6 +66,7 @@ void Engine::admitArrivals(uint64_t nowNs) {
                 Queued{settings_.qos[static_cast<int>(r.qos)].priority, arrival, seq_++, r});
             ++admittedTotal;
             peakQueue = std::max<uint64_t>(peakQueue, queue_.size());
+            host_.record(featureMetrics_.queueDepth, queue_.size());
         } else {
             // Admission control: a full queue turns the request away instead of growing
             // without bound (the reference's queue is unbounded).
@@ -130,6 +141,9 @@ bool Engine::nextJob(Job &job) {
         opLog_.write(0, job.request.seq, job.plan, 0, tierNames_.data());
         return true;
     }
+    if (pass_ == Pass::RagIngest || pass_ == Pass::Precondition) {
+        return nextSetupJob(job);
+    }
     const bool budgeted = phase_ == MLPS_PHASE_TIMED && settings_.maxRequests != 0;
     for (;;) {
         if (stopping() || (budgeted && passDispatched_ >= settings_.maxRequests)) {
@@ -148,6 +162,11 @@ bool Engine::nextJob(Job &job) {
                 return false; // the source is done (parked requests go to their users' workers)
             }
             const uint32_t u = std::get<2>(heap_.top());
+            if (!laneActive(u)) {
+                heap_.pop();
+                inactive_.push_back(u); // stopped by the autoscaler until users grow again
+                continue;
+            }
             const uint64_t outstanding = planned_[u] - done_[u];
             if (outstanding < kMaxPlannedPerUser) {
                 heap_.pop();
@@ -157,6 +176,7 @@ bool Engine::nextJob(Job &job) {
                 const bool more = draw(u);
                 job.thinkAfterNs = more ? next_[u].thinkNs : 0;
                 dispatch(job, now);
+                lastVtimeNs_ = std::max(lastVtimeNs_, job.request.vtimeNs);
                 // The user's next virtual arrival: after this request's virtual service (its
                 // planned bytes at virtual_bandwidth) and the next think time. A function of
                 // the plan only, so the order stays reproducible, and big requests let others
@@ -178,6 +198,7 @@ bool Engine::nextJob(Job &job) {
             if (!queue_.empty()) {
                 job.request = queue_.top().request;
                 queue_.pop();
+                host_.record(featureMetrics_.queueDepth, queue_.size());
                 dispatch(job, now);
                 return true;
             }
@@ -228,6 +249,10 @@ bool Engine::takeParked(Job &job) {
 }
 
 void Engine::jobDone(const Job &job, uint64_t ioDoneNs) {
+    if (pass_ == Pass::RagIngest || pass_ == Pass::Precondition) {
+        setupJobDone(job);
+        return;
+    }
     if (pass_ != Pass::Requests || settings_.arrivals != Arrivals::Closed) {
         return;
     }
@@ -239,6 +264,55 @@ void Engine::jobDone(const Job &job, uint64_t ioDoneNs) {
         readyNs_[u] = ioDoneNs + generationNs + job.thinkAfterNs;
     }
     dispatchCv_.notify_all();
+}
+
+} // namespace mlps::kvcache
+
+namespace mlps::kvcache {
+
+void Engine::setActiveUsers(uint32_t users, uint64_t nowNs) {
+    activeUsers_ = users;
+    // Restart stopped lanes now below the count, lowest first (the order is reproducible):
+    // closed, at the latest virtual time planned (they rejoin the virtual order now); open,
+    // one think time from now.
+    std::sort(inactive_.begin(), inactive_.end());
+    auto keep = inactive_.begin();
+    for (const uint32_t u : inactive_) {
+        if (u >= users || vtimeNs_[u] == UINT64_MAX) {
+            *keep++ = u;
+            continue;
+        }
+        if (settings_.arrivals == Arrivals::Closed) {
+            vtimeNs_[u] = std::max(vtimeNs_[u], lastVtimeNs_);
+            heap_.push({vtimeNs_[u], draws_[u], u});
+        } else {
+            const uint64_t at = source_->timed()
+                                    ? std::max(nowNs, startNs_ + next_[u].atNs)
+                                    : nowNs + std::max<uint64_t>(next_[u].thinkNs, 1000);
+            heap_.push({at, draws_[u], u});
+        }
+    }
+    inactive_.erase(keep, inactive_.end());
+    host_.record(featureMetrics_.activeUsers, users);
+}
+
+void Engine::autoscaleObserve(const Job &job, uint64_t e2eNs, uint64_t ioDoneNs) {
+    if (!autoscaler_) {
+        return;
+    }
+    uint64_t bytes = 0;
+    for (const Step &step : job.plan.steps) {
+        bytes += step.target->size * (step.kind == StepKind::Move ? 2 : 1);
+    }
+    std::lock_guard scale(autoscaleMu_);
+    const double t = static_cast<double>(ioDoneNs - std::min(ioDoneNs, startNs_)) / 1e9;
+    if (autoscaler_->observe({e2eNs, job.request.qos, bytes, ioDoneNs}, t)) {
+        {
+            std::lock_guard lock(dispatchMu_);
+            setActiveUsers(autoscaler_->users(), host_.nowNs());
+        }
+        dispatchCv_.notify_all();
+    }
 }
 
 } // namespace mlps::kvcache

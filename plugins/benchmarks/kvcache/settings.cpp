@@ -285,6 +285,18 @@ Settings parseSettings(const Config &c) {
     if (c.isSet("qos")) {
         applyQos(s, parseJsonOption(c, "qos"));
     }
+    s.features = parseFeatureSettings(c, s.users);
+    if (s.traceOnly) {
+        const FeatureSettings &f = s.features;
+        const char *option = f.rag.enabled                             ? "rag"
+                             : f.precondition.enabled                  ? "precondition"
+                             : f.autoscaler.mode != AutoscaleMode::Off ? "autoscaler.mode"
+                                                                       : nullptr;
+        if (option != nullptr) {
+            invalid(std::string("option '") + option +
+                    "': not with 'trace_only' (not done yet: trace mode plans requests only)");
+        }
+    }
     return s;
 }
 

@@ -7,6 +7,7 @@
 
 #include <mlps/plugin.hpp>
 
+#include "feature_settings.hpp"
 #include "models.hpp"
 
 namespace mlps::kvcache {
@@ -84,6 +85,7 @@ struct Settings {
     std::array<ProfileRanges, kProfiles> profiles;
     std::array<QosClass, kQosClasses> qos;
     EvictionParams eviction;
+    FeatureSettings features; // prefix cache, RAG, preconditioning, autoscaler
 
     // Chunk buffers a worker owns: queue_depth for writes plus queue_depth for reads and moves.
     uint64_t bufferBytesPerWorker() const { return 2ull * queueDepth * chunkSize; }

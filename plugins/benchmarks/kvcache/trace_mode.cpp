@@ -78,6 +78,7 @@ void Engine::simulate(mlps_phase phase) {
             host_.record(m.tokensGenerated, job.request.generation);
             host_.record(m.tokensContext, job.request.context);
             recordPlanStats(host_, m, job.stats);
+            recordFeatureStats(host_, featureMetrics_, job.stats);
             const int q = static_cast<int>(job.request.qos);
             host_.record(m.qosOps[q], 1);
             for (const Step &s : job.plan.steps) {

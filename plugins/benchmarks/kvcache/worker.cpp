@@ -445,6 +445,8 @@ void Worker::recordRequest(const Job &job, uint64_t ioStartNs, uint64_t ioDoneNs
     host_.record(m.tokensGenerated, r.generation);
     host_.record(m.tokensContext, r.context);
     recordPlanStats(host_, m, st);
+    recordFeatureStats(host_, engine_.featureMetrics(), st);
+    engine_.autoscaleObserve(job, e2e, ioDoneNs);
     const int q = static_cast<int>(r.qos);
     const QosClass &qos = settings_.qos[q];
     host_.record(m.qosOps[q], 1);
@@ -466,9 +468,7 @@ void Worker::run() {
             const uint64_t now = host_.nowNs();
             if (now - lastProgressNs_ >= kProgressIntervalNs) {
                 lastProgressNs_ = now;
-                host_.progress(engine_.requestsDone.load(std::memory_order_relaxed),
-                               engine_.recordSamples() ? settings_.maxRequests : 0,
-                               "requests");
+                engine_.progress();
             }
         }
         more = engine_.takeParked(job_) || engine_.nextJob(job_);

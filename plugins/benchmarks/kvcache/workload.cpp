@@ -9,6 +9,7 @@ namespace {
 
 constexpr uint64_t kPurposeUsers = 1;
 constexpr uint64_t kPurposeUserStream = 2;
+constexpr uint64_t kPurposeFeatures = 40;
 
 void appendUser(uint32_t user, std::string &out) {
     char text[24];
@@ -85,6 +86,32 @@ void nextRequest(User &u, const Settings &s, Request &out) {
     ++u.turn;
     out.conversation = u.conversations - 1;
     out.turn = u.turn;
+}
+
+void drawRequestFeatures(
+    const Settings &s, uint64_t seed, uint32_t rank, uint32_t lane, uint64_t draw, Request &r) {
+    const FeatureSettings &f = s.features;
+    r.systemPrompt = 0;
+    r.ragDoc = 0;
+    if ((!f.prefix.enabled && !f.rag.enabled) || r.source == SourceKind::Mooncake ||
+        r.source == SourceKind::Trace || r.phase == RequestPhase::Decode) {
+        return;
+    }
+    Rng rng(streamSeed(
+        seed, kPurposeFeatures, (uint64_t{rank} << 40) ^ (uint64_t{lane} << 20) ^ mix64(draw)));
+    // Always the same number of draws, whatever is enabled: turning one feature off does not
+    // change the other's choices.
+    const double prefixRoll = rng.uniform();
+    const uint64_t prompt = rng.next();
+    const double ragRoll = rng.uniform();
+    const uint64_t doc = rng.next();
+    r.ragDraw = rng.next();
+    if (f.prefix.enabled && prefixRoll < f.prefix.probability) {
+        r.systemPrompt = 1 + static_cast<uint32_t>(prompt % f.prefix.prompts);
+    }
+    if (f.rag.enabled && f.rag.docs > 0 && ragRoll < f.rag.probability) {
+        r.ragDoc = 1 + static_cast<uint32_t>(doc % f.rag.docs);
+    }
 }
 
 void turnKey(uint32_t user, uint64_t conversation, uint32_t turn, std::string &out) {

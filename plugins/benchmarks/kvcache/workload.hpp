@@ -77,6 +77,11 @@ struct Request {
     uint32_t entryTokens = 0;
     uint64_t item = 0; // the source's item: burstgpt row, mooncake line, sharegpt conversation
     std::shared_ptr<const RequestPayload> payload;
+    // Prefix cache and RAG (drawRequestFeatures): 0 = none, else 1 + the system prompt / the
+    // RAG document the request uses; ragDraw seeds its choice of chunks.
+    uint32_t systemPrompt = 0;
+    uint32_t ragDoc = 0;
+    uint64_t ragDraw = 0;
     // Filled by the scheduler.
     uint64_t seq = 0;
     uint64_t vtimeNs = 0;   // closed loop: virtual arrival time (the op log's clock)
@@ -92,6 +97,13 @@ std::vector<User> makeUsers(const Settings &s, uint64_t seed, uint32_t rank);
 // conversation bookkeeping (end with probability end_conversation_probability or after
 // max_turns, else the next turn).
 void nextRequest(User &user, const Settings &s, Request &out);
+
+// The prefix cache's and RAG's draws for a request (its system prompt, its retrieval), from a
+// stream of its own keyed by (seed, rank, lane, the lane's draw number): they never shift the
+// source's own draws, and do not depend on thread timing. Mooncake, trace and decode_only
+// requests get none (their I/O is the input's / the pre-populated entries').
+void drawRequestFeatures(
+    const Settings &s, uint64_t seed, uint32_t rank, uint32_t lane, uint64_t draw, Request &r);
 
 // Reads a decode step makes of the entry: 1 + max(1, ceil(generation / batch)).
 constexpr uint32_t decodeReads(uint32_t generation, uint32_t batch) {
