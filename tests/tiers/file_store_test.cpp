@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -237,5 +238,44 @@ TEST_CASE("file store: persistent_folder with the extents layout is refused, nam
         CHECK(message.find("persistent_folder") != std::string::npos);
         CHECK(message.find("layout: files") != std::string::npos);
         CHECK(fs::is_empty(dir.path())); // refused before making anything
+    }
+}
+
+TEST_CASE("file store: a queue run by one thread after another, idle in between, keeps working") {
+    // As tierbench does it: a queue opened on one thread, each phase on a fresh thread, the
+    // clean-up back on the first. (io_uring: a single-issuer ring belongs to the thread that
+    // first used it; the queue must move to a ring the next thread may use.)
+    for (const Engine &engine : kEngines) {
+        ScratchDir dir;
+        const mlps_plugin_descriptor *d = usable(engine, dir.path());
+        if (d == nullptr) {
+            continue;
+        }
+        const std::string tierName = engine.tier;
+        CAPTURE(tierName);
+        FakeHost host;
+        Options o;
+        o.tier("disk").string("path", dir.path(), MLPS_OPT_PATH).boolean("direct", false);
+        TierDriver tier(d, host, o.config());
+        REQUIRE(tier.created());
+        auto q = tier.openQueue(4);
+        const auto content = pattern(7, 0, 16384);
+        for (int phase = 0; phase < 3; ++phase) {
+            const std::string key = "phase" + std::to_string(phase);
+            mlps_status wrote = MLPS_E_GENERIC;
+            mlps_status read = MLPS_E_GENERIC;
+            std::vector<unsigned char> back(content.size());
+            std::thread([&] {
+                wrote = q->run(writeOp(key, content.data(), 0, content.size())).status;
+                read = q->run(readOp(key, back.data(), 0, back.size())).status;
+            }).join();
+            CHECK(wrote == MLPS_OK);
+            CHECK(read == MLPS_OK);
+            CHECK(back == content);
+        }
+        for (int phase = 0; phase < 3; ++phase) {
+            CHECK(q->run(deleteOp("phase" + std::to_string(phase))).status == MLPS_OK);
+        }
+        CHECK(tier.info().objects == 0);
     }
 }

@@ -1,6 +1,7 @@
 #include "uring_queue.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <ctime>
 #include <fcntl.h>
@@ -25,6 +26,15 @@ __kernel_timespec toTimespec(uint64_t ns) noexcept {
     ts.tv_sec = static_cast<long long>(ns / 1'000'000'000ull);
     ts.tv_nsec = static_cast<long long>(ns % 1'000'000'000ull);
     return ts;
+}
+
+// A number for the calling thread, never reused within the process: pthread_t values (and
+// thread ids) are reused once a thread exits, and a new thread that looked like the ring's
+// owner would be refused by the kernel (EEXIST) for ever.
+uint64_t threadToken() noexcept {
+    static std::atomic<uint64_t> next{1};
+    thread_local const uint64_t token = next.fetch_add(1, std::memory_order_relaxed);
+    return token;
 }
 
 } // namespace
@@ -68,7 +78,7 @@ void UringQueue::bind() noexcept {
     if (setup_.mode != RingMode::SingleIssuer) {
         return;
     }
-    const pthread_t self = pthread_self();
+    const uint64_t self = threadToken();
     if (!enabled_) {
         // io_uring_enable_rings is declared by liburing 2.3 but not exported: the system call.
         if (::syscall(
@@ -79,7 +89,7 @@ void UringQueue::bind() noexcept {
             return;
         }
         // Not enabled (nothing was ever submitted to it): a Shared ring replaces it.
-    } else if (pthread_equal(self, owner_) || active_ != 0 || io_uring_sq_ready(&ring_) != 0) {
+    } else if (self == owner_ || active_ != 0 || io_uring_sq_ready(&ring_) != 0) {
         // A queue handed to another thread with ops in flight stays on its ring: the kernel
         // lets only the owner submit and wait there (see README, "Rings").
         return;
@@ -115,6 +125,7 @@ void UringQueue::complete(const mlps_io &io,
 }
 
 void UringQueue::start(const mlps_io &io) noexcept {
+    bind(); // before the op counts as active: a queue that changed threads while idle moves
     store::Target target;
     int err = 0;
     mlps_status status = store_.prepare(io, target, err);

@@ -9,7 +9,6 @@
 
 #include <cstdint>
 #include <deque>
-#include <pthread.h>
 #include <vector>
 
 #include <liburing.h>
@@ -73,8 +72,8 @@ class UringQueue final : public store::StoreQueue {
     io_uring ring_{};
     RingSetup setup_;
     bool enabled_ = false; // SingleIssuer: enabled, by owner_
-    pthread_t owner_{};
-    uint32_t active_ = 0; // ops in op slots
+    uint64_t owner_ = 0;   // threadToken() of the thread that enabled it
+    uint32_t active_ = 0;  // ops in op slots
     std::vector<Op> ops_;
     std::vector<uint32_t> freeOps_;
     std::vector<Chunk> chunks_;
