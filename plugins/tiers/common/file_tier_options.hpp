@@ -85,7 +85,14 @@ constexpr mlps_option_spec chunkSizeOption(const char *how) {
     return {"chunk_size", MLPS_OPT_SIZE, 0, "1MiB", "4KiB", "1GiB", nullptr, how};
 }
 
-// `layout`: the tiers differ only in the default.
+#define MLPS_LAYOUT_HELP                                                                           \
+    "files: one file per object (objects visible as files, space given back to the file system "   \
+    "on DELETE). extents: every object in one data file of the tier's folder, as 4KiB-aligned "    \
+    "extents from an in-memory allocator (space reused after DELETE; the file grows in "           \
+    "fallocated steps up to the capacity); object creation and deletion cost no file system "      \
+    "metadata."
+
+// `layout` with a fixed default (posix-nvme: files).
 constexpr mlps_option_spec layoutOption(const char *defaultValue) {
     return {"layout",
             MLPS_OPT_ENUM,
@@ -94,11 +101,21 @@ constexpr mlps_option_spec layoutOption(const char *defaultValue) {
             nullptr,
             nullptr,
             "files|extents",
-            "files: one file per object (objects visible as files, space given back to the "
-            "file system on DELETE). extents: every object in one data file of the tier's "
-            "folder, as 4KiB-aligned extents from an in-memory allocator (space reused after "
-            "DELETE; the file grows in fallocated steps up to the capacity); object creation "
-            "and deletion cost no file system metadata."};
+            MLPS_LAYOUT_HELP};
 }
+
+// `layout` defaulting to extents, except with persistent_folder (io_uring). No schema default:
+// the runner fills schema defaults in, and the store must see whether the spec chose one.
+inline constexpr mlps_option_spec kLayoutExtentsUnlessPersistent = {
+    "layout",
+    MLPS_OPT_ENUM,
+    0,
+    nullptr,
+    nullptr,
+    nullptr,
+    "files|extents",
+    MLPS_LAYOUT_HELP " Default: extents, or files when persistent_folder is set."};
+
+#undef MLPS_LAYOUT_HELP
 
 } // namespace mlps::posix

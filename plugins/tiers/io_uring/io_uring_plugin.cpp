@@ -33,7 +33,7 @@ constexpr mlps_option_spec kOptions[] = {
     mlps::posix::kPreallocateOption,
     mlps::posix::kSyncOption,
     mlps::posix::kFanoutOption,
-    mlps::posix::layoutOption("extents"),
+    mlps::posix::kLayoutExtentsUnlessPersistent,
     mlps::posix::kPersistentFolderOption,
 };
 
