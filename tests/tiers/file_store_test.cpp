@@ -6,6 +6,7 @@
 // of the same key, the option schema and refused combinations.
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,6 +43,21 @@ const mlps_plugin_descriptor *usable(const Engine &engine, const std::string &di
         return nullptr;
     }
     return d;
+}
+
+// Runs `body(descriptor, folder)` once per engine that is usable here, each in a fresh folder.
+void forEachEngine(
+    const std::function<void(const mlps_plugin_descriptor *, const std::string &)> &body) {
+    for (const Engine &engine : kEngines) {
+        ScratchDir dir;
+        const mlps_plugin_descriptor *d = usable(engine, dir.path());
+        if (d == nullptr) {
+            continue;
+        }
+        const std::string tierName = engine.tier;
+        CAPTURE(tierName);
+        body(d, dir.path());
+    }
 }
 
 // Object files: everything but the folder's owner record.
@@ -107,21 +123,14 @@ TEST_CASE("file store: both tiers offer both layouts and persistent folders") {
 }
 
 TEST_CASE("file store: a persistent folder outlives the tier, through either engine") {
-    for (const Engine &engine : kEngines) {
-        ScratchDir dir;
-        const mlps_plugin_descriptor *d = usable(engine, dir.path());
-        if (d == nullptr) {
-            continue;
-        }
-        const std::string tierName = engine.tier;
-        CAPTURE(tierName);
+    forEachEngine([&](const mlps_plugin_descriptor *d, const std::string &dir) {
         FakeHost host;
         const auto content = pattern(3, 0, 12288);
-        const std::string folder = dir.path() + "/ckpt";
+        const std::string folder = dir + "/ckpt";
         auto make = [&] {
             Options o;
             o.tier("disk")
-                .string("path", dir.path(), MLPS_OPT_PATH)
+                .string("path", dir, MLPS_OPT_PATH)
                 .string("persistent_folder", "ckpt", MLPS_OPT_STRING)
                 .boolean("direct", false)
                 .integer("fanout", 4);
@@ -152,7 +161,7 @@ TEST_CASE("file store: a persistent folder outlives the tier, through either eng
         // removes only what it created), with nothing in it, no tombstone either.
         CHECK(fs::is_directory(folder));
         CHECK(regularFilesUnder(folder) == 0);
-    }
+    });
 }
 
 TEST_CASE("file store: a DELETE then at once a WRITE of the key keeps the new object") {
@@ -217,18 +226,11 @@ TEST_CASE("file store: a DELETE then at once a WRITE of the key keeps the new ob
 }
 
 TEST_CASE("file store: persistent_folder with the extents layout is refused, naming both") {
-    for (const Engine &engine : kEngines) {
-        ScratchDir dir;
-        const mlps_plugin_descriptor *d = usable(engine, dir.path());
-        if (d == nullptr) {
-            continue;
-        }
-        const std::string tierName = engine.tier;
-        CAPTURE(tierName);
+    forEachEngine([&](const mlps_plugin_descriptor *d, const std::string &dir) {
         FakeHost host;
         Options o;
         o.tier("disk")
-            .string("path", dir.path(), MLPS_OPT_PATH)
+            .string("path", dir, MLPS_OPT_PATH)
             .boolean("direct", false)
             .string("layout", "extents", MLPS_OPT_ENUM)
             .string("persistent_folder", "p", MLPS_OPT_STRING);
@@ -238,25 +240,18 @@ TEST_CASE("file store: persistent_folder with the extents layout is refused, nam
         const std::string message = tier.error().message;
         CHECK(message.find("persistent_folder") != std::string::npos);
         CHECK(message.find("layout: files") != std::string::npos);
-        CHECK(fs::is_empty(dir.path())); // refused before making anything
-    }
+        CHECK(fs::is_empty(dir)); // refused before making anything
+    });
 }
 
 TEST_CASE("file store: a queue run by one thread after another, idle in between, keeps working") {
     // As tierbench does it: a queue opened on one thread, each phase on a fresh thread, the
     // clean-up back on the first. (io_uring: a single-issuer ring belongs to the thread that
     // first used it; the queue must move to a ring the next thread may use.)
-    for (const Engine &engine : kEngines) {
-        ScratchDir dir;
-        const mlps_plugin_descriptor *d = usable(engine, dir.path());
-        if (d == nullptr) {
-            continue;
-        }
-        const std::string tierName = engine.tier;
-        CAPTURE(tierName);
+    forEachEngine([&](const mlps_plugin_descriptor *d, const std::string &dir) {
         FakeHost host;
         Options o;
-        o.tier("disk").string("path", dir.path(), MLPS_OPT_PATH).boolean("direct", false);
+        o.tier("disk").string("path", dir, MLPS_OPT_PATH).boolean("direct", false);
         TierDriver tier(d, host, o.config());
         REQUIRE(tier.created());
         auto q = tier.openQueue(4);
@@ -278,5 +273,5 @@ TEST_CASE("file store: a queue run by one thread after another, idle in between,
             CHECK(q->run(deleteOp("phase" + std::to_string(phase))).status == MLPS_OK);
         }
         CHECK(tier.info().objects == 0);
-    }
+    });
 }
