@@ -2,6 +2,7 @@
 #include <mlps/tier.hpp>
 
 #include "file_tier_options.hpp"
+#include "uring_queue.hpp" // the queue type StoreTier::openQueue makes
 #include "uring_tier.hpp"
 
 namespace {
@@ -18,15 +19,8 @@ constexpr mlps_option_spec kOptions[] = {
      nullptr,
      "Entries of each queue's ring: the most chunks one queue keeps in the kernel at once "
      "(the kernel rounds up to a power of two)."},
-    {"chunk_size",
-     MLPS_OPT_SIZE,
-     0,
-     "1MiB",
-     "4KiB",
-     "1GiB",
-     nullptr,
-     "Operations larger than this are split into chunks of this size, all kept in flight "
-     "together (up to queue_depth)."},
+    mlps::posix::chunkSizeOption("Operations larger than this are split into chunks of this "
+                                 "size, all kept in flight together (up to queue_depth)."),
     {"sqpoll",
      MLPS_OPT_BOOL,
      0,
@@ -36,36 +30,11 @@ constexpr mlps_option_spec kOptions[] = {
      nullptr,
      "A kernel thread polls each ring's submission queue (IORING_SETUP_SQPOLL): fewer system "
      "calls, one more busy CPU per queue while I/O flows."},
-    {"preallocate",
-     MLPS_OPT_BOOL,
-     0,
-     "true",
-     nullptr,
-     nullptr,
-     nullptr,
-     "Allocate an object's announced size (object_size) when it is created (fallocate), so "
-     "that writes do not extend the file; ignored where the file system cannot."},
-    {"sync",
-     MLPS_OPT_ENUM,
-     0,
-     "none",
-     nullptr,
-     nullptr,
-     "none|fdatasync|fsync",
-     "Make every write durable before it completes (an fdatasync or fsync through the ring "
-     "after the write's data); none leaves it to SYNC operations."},
+    mlps::posix::kPreallocateOption,
+    mlps::posix::kSyncOption,
     mlps::posix::kFanoutOption,
-    {"layout",
-     MLPS_OPT_ENUM,
-     0,
-     "extents",
-     nullptr,
-     nullptr,
-     "files|extents",
-     "extents: every object in one data file of the tier's folder, as 4KiB-aligned extents "
-     "from an in-memory allocator (space reused after DELETE; the file grows in fallocated "
-     "steps up to the capacity); object creation and deletion cost no file system metadata. "
-     "files: one file per object, as posix-nvme."},
+    mlps::posix::kLayoutExtentsUnlessPersistent,
+    mlps::posix::kPersistentFolderOption,
 };
 
 constexpr mlps_plugin_descriptor kDescriptor = mlps::tierDescriptor<mlps::uring::UringTier>(

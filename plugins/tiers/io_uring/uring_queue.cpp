@@ -1,13 +1,15 @@
 #include "uring_queue.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <ctime>
+#include <fcntl.h>
 #include <new>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-#include "file_io.hpp" // posix::statusFromErrno: the same errno mapping as posix-nvme
-#include "uring_ring.hpp"
+#include "file_io.hpp" // posix::statusFromErrno: the errno mapping of the store
 
 namespace mlps::uring {
 
@@ -26,11 +28,22 @@ __kernel_timespec toTimespec(uint64_t ns) noexcept {
     return ts;
 }
 
+// A number for the calling thread, never reused within the process: pthread_t values (and
+// thread ids) are reused once a thread exits, and a new thread that looked like the ring's
+// owner would be refused by the kernel (EEXIST) for ever.
+uint64_t threadToken() noexcept {
+    static std::atomic<uint64_t> next{1};
+    thread_local const uint64_t token = next.fetch_add(1, std::memory_order_relaxed);
+    return token;
+}
+
 } // namespace
 
 UringQueue::UringQueue(UringTier &tier, uint32_t depth)
-    : tier_(tier), settings_(tier.settings()), depth_(depth), ops_(depth), done_(depth) {
-    initRing(ring_, settings_);
+    : StoreQueue(depth), store_(tier.store()), ringSettings_(tier.ring()),
+      chunkSize_(tier.store().settings().chunkSize), syncMode_(tier.store().settings().syncMode),
+      ops_(depth), done_(depth) {
+    setup_ = initRing(ring_, ringSettings_, true);
     // At most one SQE per ring entry in flight: the CQ (twice as large) can never overflow.
     const uint32_t entries = ring_.sq.ring_entries;
     chunks_.resize(entries);
@@ -61,64 +74,66 @@ UringQueue::~UringQueue() {
     io_uring_queue_exit(&ring_);
 }
 
+void UringQueue::bind() noexcept {
+    if (setup_.mode != RingMode::SingleIssuer) {
+        return;
+    }
+    const uint64_t self = threadToken();
+    if (!enabled_) {
+        // io_uring_enable_rings is declared by liburing 2.3 but not exported: the system call.
+        if (::syscall(
+                __NR_io_uring_register, ring_.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) ==
+            0) {
+            enabled_ = true;
+            owner_ = self;
+            return;
+        }
+        // Not enabled (nothing was ever submitted to it): a Shared ring replaces it.
+    } else if (self == owner_ || active_ != 0 || io_uring_sq_ready(&ring_) != 0) {
+        // A queue handed to another thread with ops in flight stays on its ring: the kernel
+        // lets only the owner submit and wait there (see README, "Rings").
+        return;
+    }
+    // The queue moved to another thread between ops: nothing is in flight, so a fresh ring
+    // that any thread may use replaces this one (once; the queue stays Shared).
+    io_uring fresh{};
+    try {
+        setup_ = initRing(fresh, ringSettings_, false);
+    } catch (...) {
+        return; // no ring to be had: the old one answers with errors, as completions
+    }
+    io_uring_queue_exit(&ring_);
+    ring_ = fresh;
+}
+
+void UringQueue::flushTaskWork() noexcept {
+    // Without TASKRUN_FLAG a SingleIssuer ring's completions wait for an explicit request;
+    // a Shared ring without it posts them on any kernel entry (the next wait).
+    const bool due = setup_.taskrunFlag
+                         ? (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN) != 0
+                         : setup_.mode == RingMode::SingleIssuer && active_ != 0;
+    if (due) {
+        io_uring_get_events(&ring_);
+    }
+}
+
 void UringQueue::complete(const mlps_io &io,
                           mlps_status status,
                           int sysErrno,
                           uint64_t bytes) noexcept {
-    done_[(doneHead_ + doneCount_) % depth_] =
-        mlps_completion{io.user_data, status, sysErrno, status == MLPS_OK ? bytes : 0};
-    ++doneCount_;
+    done_.push(mlps_completion{io.user_data, status, sysErrno, status == MLPS_OK ? bytes : 0});
 }
 
 void UringQueue::start(const mlps_io &io) noexcept {
-    ++outstanding_;
-    const bool moves = io.opcode == MLPS_IO_WRITE || io.opcode == MLPS_IO_READ;
-    if (io.opcode == MLPS_IO_SYNC && (io.key == nullptr || io.key_len == 0)) {
-        int err = 0;
-        complete(io, tier_.syncAll(err), err, 0); // syncfs has no io_uring opcode
-        return;
-    }
-    if (io.key == nullptr || io.key_len == 0 ||
-        (moves && ((io.buf == nullptr && io.length != 0) || io.offset > UINT64_MAX - io.length))) {
-        complete(io, MLPS_E_INVALID, 0, 0);
-        return;
-    }
-    if (moves && settings_.direct &&
-        ((reinterpret_cast<uintptr_t>(io.buf) | io.offset | io.length) %
-         UringTier::kDirectAlignment) != 0) {
-        complete(io, MLPS_E_INVALID, EINVAL, 0); // O_DIRECT would refuse it anyway
-        return;
-    }
-    const std::string_view key(io.key, io.key_len);
-    Target target;
+    bind(); // before the op counts as active: a queue that changed threads while idle moves
+    store::Target target;
     int err = 0;
-    mlps_status status = MLPS_OK;
-    try {
-        switch (io.opcode) {
-        case MLPS_IO_WRITE:
-            status = tier_.prepareWrite(key, io, target, err);
-            break;
-        case MLPS_IO_READ:
-            status = tier_.prepareRead(key, io, target, err);
-            break;
-        case MLPS_IO_SYNC:
-            status = tier_.prepareSync(key, target, err);
-            break;
-        case MLPS_IO_DELETE:
-            complete(io, tier_.remove(key, err), err, 0);
-            return;
-        default:
-            complete(io, MLPS_E_INVALID, 0, 0);
-            return;
-        }
-    } catch (const std::bad_alloc &) {
-        complete(io, MLPS_E_NO_MEMORY, ENOMEM, 0);
-        return;
-    } catch (...) {
-        complete(io, MLPS_E_GENERIC, 0, 0);
-        return;
+    mlps_status status = store_.prepare(io, target, err);
+    if (status == MLPS_OK && target.work == store::Work::SyncAll) {
+        status = store_.syncAll(err); // syncfs has no io_uring opcode
+        target.work = store::Work::Done;
     }
-    if (status != MLPS_OK) {
+    if (status != MLPS_OK || target.work == store::Work::Done) {
         complete(io, status, err, 0);
         return;
     }
@@ -128,10 +143,10 @@ void UringQueue::start(const mlps_io &io) noexcept {
     Op &op = ops_[index];
     op.io = io;
     op.target = std::move(target);
-    op.phase = io.opcode == MLPS_IO_SYNC ? Phase::Sync : Phase::Data;
-    op.issued = 0;
-    op.extent = 0;
-    op.extentDone = 0;
+    op.phase = op.target.work == store::Work::Data     ? Phase::Data
+               : op.target.work == store::Work::Unlink ? Phase::Unlink
+                                                       : Phase::Sync;
+    op.cursor = store::ChunkCursor{};
     op.inFlight = 0;
     op.error = 0;
     op.status = MLPS_OK;
@@ -158,8 +173,8 @@ void UringQueue::finish(uint32_t opIndex) noexcept {
     Op &op = ops_[opIndex];
     if (op.error == 0 && op.phase == Phase::Data) {
         if (op.io.opcode == MLPS_IO_WRITE) {
-            UringTier::wrote(*op.target.object, op.io.offset + op.io.length);
-            if (settings_.syncMode != SyncMode::None) {
+            store::FileStore::wrote(*op.target.object, op.io.offset + op.io.length);
+            if (syncMode_ != SyncMode::None) {
                 op.phase = Phase::Sync; // the write completes after its fsync
                 op.inReady = true;
                 ready_.push_back(opIndex);
@@ -167,11 +182,9 @@ void UringQueue::finish(uint32_t opIndex) noexcept {
             }
         }
     }
-    complete(op.io, op.status, op.error, op.io.length);
-    if (op.target.ownedFd) {
-        ::close(op.target.fd);
-    }
-    op.target = Target{};
+    const bool moves = op.io.opcode == MLPS_IO_WRITE || op.io.opcode == MLPS_IO_READ;
+    complete(op.io, op.status, op.error, moves ? op.io.length : 0);
+    op.target = store::Target{}; // closes a descriptor opened for this op alone
     freeOps_.push_back(opIndex);
     --active_;
 }
@@ -183,16 +196,19 @@ bool UringQueue::prepare(uint32_t chunkIndex) noexcept {
     }
     const Chunk &c = chunks_[chunkIndex];
     const Op &op = ops_[c.op];
-    if (c.fsync) {
-        const bool full = op.io.opcode == MLPS_IO_WRITE && settings_.syncMode == SyncMode::Fsync;
+    if (c.kind == Phase::Sync) {
+        const bool full = op.io.opcode == MLPS_IO_WRITE && syncMode_ == SyncMode::Fsync;
         io_uring_prep_fsync(sqe, op.target.fd, full ? 0 : IORING_FSYNC_DATASYNC);
+    } else if (c.kind == Phase::Unlink) {
+        io_uring_prep_unlinkat(sqe, AT_FDCWD, op.target.unlinkPath.c_str(), 0);
     } else {
-        auto *buf = static_cast<unsigned char *>(op.io.buf) + (c.offset - op.io.offset) + c.done;
-        const auto length = static_cast<unsigned>(c.length - c.done);
+        auto *buf = static_cast<unsigned char *>(op.io.buf) + c.piece.bufOffset + c.done;
+        const auto length = static_cast<unsigned>(c.piece.length - c.done);
+        const uint64_t offset = c.piece.fileOffset + c.done;
         if (op.io.opcode == MLPS_IO_WRITE) {
-            io_uring_prep_write(sqe, op.target.fd, buf, length, c.fileOffset + c.done);
+            io_uring_prep_write(sqe, op.target.fd, buf, length, offset);
         } else {
-            io_uring_prep_read(sqe, op.target.fd, buf, length, c.fileOffset + c.done);
+            io_uring_prep_read(sqe, op.target.fd, buf, length, offset);
         }
     }
     io_uring_sqe_set_data64(sqe, chunkIndex);
@@ -213,32 +229,19 @@ void UringQueue::fill() noexcept {
         Chunk &c = chunks_[chunkIndex];
         c.op = opIndex;
         c.done = 0;
-        c.fsync = op.phase == Phase::Sync;
-        if (c.fsync) {
-            c.offset = 0;
-            c.length = 0;
-        } else {
-            c.offset = op.io.offset + op.issued;
-            c.fileOffset = c.offset;
-            c.length = std::min(settings_.chunkSize, op.io.length - op.issued);
-            if (!op.target.extents.empty()) { // extents layout: stop at the extent's end
-                const Extent &e = op.target.extents[op.extent];
-                c.fileOffset = e.offset + op.extentDone;
-                c.length = std::min(c.length, e.length - op.extentDone);
-            }
-        }
+        c.kind = op.phase;
+        c.piece = op.phase == Phase::Data
+                      ? op.cursor.peek(op.io.offset, op.io.length, op.target.extents, chunkSize_)
+                      : store::Piece{};
         if (!prepare(chunkIndex)) {
             return; // SQ full: the rest goes after the next reap
         }
         freeChunks_.pop_back();
         ++op.inFlight;
-        op.issued += c.length;
-        if (!c.fsync && !op.target.extents.empty() &&
-            (op.extentDone += c.length) == op.target.extents[op.extent].length) {
-            ++op.extent;
-            op.extentDone = 0;
+        if (c.kind == Phase::Data) {
+            op.cursor.advance(c.piece, op.target.extents);
         }
-        if (c.fsync || op.issued == op.io.length) {
+        if (c.kind != Phase::Data || op.cursor.finished(op.io.length)) {
             ready_.pop_front();
             op.inReady = false;
         }
@@ -252,9 +255,17 @@ void UringQueue::onCqe(uint32_t chunkIndex, int res) noexcept {
         retry_.push_back(chunkIndex);
         return;
     }
+    if (c.kind == Phase::Unlink && (res == -EINVAL || res == -EOPNOTSUPP)) {
+        // A kernel without IORING_OP_UNLINKAT (before 5.11): the store unlinks, here in
+        // poll(), still off the submitting call.
+        int err = 0;
+        res = store_.unlinkRemoved(op.target, err) == MLPS_OK ? 0 : -err;
+    } else if (c.kind == Phase::Unlink && res == -ENOENT) {
+        res = 0; // gone already (a sweep by another tier on the same persistent folder)
+    }
     if (res < 0) {
         fail(op, -res);
-    } else if (!c.fsync && static_cast<uint64_t>(res) < c.length - c.done) {
+    } else if (c.kind == Phase::Data && static_cast<uint64_t>(res) < c.piece.length - c.done) {
         if (res == 0) {
             // End of file on a read (the file is shorter than what we wrote: changed behind our
             // back) or a write that moves nothing: never spin on it.
@@ -293,34 +304,26 @@ void UringQueue::flush() noexcept {
     }
 }
 
-mlps_status UringQueue::submit(const mlps_io *ios, uint32_t n, uint32_t *accepted) noexcept {
-    const uint32_t take = std::min(n, depth_ - outstanding_);
-    *accepted = take;
-    if (take == 0) {
-        return n == 0 ? MLPS_OK : MLPS_BUSY;
-    }
-    for (uint32_t i = 0; i < take; ++i) {
-        start(ios[i]);
-    }
+void UringQueue::submitted() noexcept {
+    bind();
     fill();
     flush(); // one io_uring_submit for the whole batch
-    return MLPS_OK;
 }
 
-mlps_status UringQueue::poll(mlps_completion *out,
-                             uint32_t minDone,
+uint32_t UringQueue::collect(mlps_completion *out,
+                             uint32_t want,
                              uint32_t maxDone,
-                             uint64_t timeoutNs,
-                             uint32_t *nDone) noexcept {
-    const uint32_t want = std::min(minDone, maxDone);
+                             uint64_t timeoutNs) noexcept {
+    bind();
+    flushTaskWork();
     if (reap() != 0) {
         fill();
         flush();
     }
-    if (doneCount_ < want && active_ != 0 && timeoutNs != 0) {
+    if (done_.size() < want && active_ != 0 && timeoutNs != 0) {
         const uint64_t start = nowNs();
         const uint64_t deadline = timeoutNs > UINT64_MAX - start ? UINT64_MAX : start + timeoutNs;
-        while (doneCount_ < want && active_ != 0) {
+        while (done_.size() < want && active_ != 0) {
             const uint64_t now = nowNs();
             if (now >= deadline) {
                 break;
@@ -338,15 +341,7 @@ mlps_status UringQueue::poll(mlps_completion *out,
             }
         }
     }
-    const uint32_t n = std::min(maxDone, doneCount_);
-    for (uint32_t i = 0; i < n; ++i) {
-        out[i] = done_[doneHead_];
-        doneHead_ = (doneHead_ + 1) % depth_;
-    }
-    doneCount_ -= n;
-    outstanding_ -= n;
-    *nDone = n;
-    return MLPS_OK;
+    return done_.take(out, maxDone);
 }
 
 } // namespace mlps::uring

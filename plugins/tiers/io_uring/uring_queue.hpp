@@ -1,8 +1,10 @@
-// A queue on the io_uring tier: one ring, used by one thread at a time, so the data path takes
-// no lock. submit() prepares SQEs for the ops it accepts and makes one io_uring_submit call;
-// poll() reaps CQEs, resubmits short transfers and issues the chunks still waiting for room in
-// the ring. An op larger than chunk_size is split into chunks kept in flight together; in the
-// extents layout a chunk also ends where the object's extent does (one SQE per extent piece).
+// The io_uring I/O engine: a queue is one ring, used by one thread at a time, so the data path
+// takes no lock. submit() has the store do each op's metadata, prepares SQEs for the ops it
+// accepts and makes one io_uring_submit call; poll() reaps all ready CQEs at once, resubmits
+// short transfers and issues the chunks still waiting for room in the ring. An op larger than
+// chunk_size is split into chunks kept in flight together (the store's ChunkCursor: in the
+// extents layout a chunk also ends where the object's extent does). A DELETE's unlink goes
+// through the ring too (IORING_OP_UNLINKAT).
 #pragma once
 
 #include <cstdint>
@@ -11,48 +13,43 @@
 
 #include <liburing.h>
 
+#include "chunk_cursor.hpp"
+#include "store_queue.hpp"
+#include "uring_ring.hpp"
 #include "uring_tier.hpp"
 
 namespace mlps::uring {
 
-class UringQueue final : public TierPluginQueue {
+class UringQueue final : public store::StoreQueue {
   public:
     UringQueue(UringTier &tier, uint32_t depth);
     ~UringQueue() override; // waits for everything in flight
-    UringQueue(const UringQueue &) = delete;
-    UringQueue &operator=(const UringQueue &) = delete;
-
-    mlps_status submit(const mlps_io *ios, uint32_t n, uint32_t *accepted) noexcept override;
-    mlps_status poll(mlps_completion *out,
-                     uint32_t minDone,
-                     uint32_t maxDone,
-                     uint64_t timeoutNs,
-                     uint32_t *nDone) noexcept override;
 
   private:
-    enum class Phase : uint8_t { Data, Sync };
+    enum class Phase : uint8_t { Data, Sync, Unlink };
     struct Op {
         mlps_io io{};
-        Target target;
+        store::Target target;
         Phase phase = Phase::Data;
-        bool inReady = false;    // listed in ready_: has chunks (or its fsync) left to issue
-        uint64_t issued = 0;     // bytes handed to chunks so far
-        uint32_t extent = 0;     // extents layout: the target extent the next chunk starts in
-        uint64_t extentDone = 0; // bytes of that extent handed to chunks
-        uint32_t inFlight = 0;   // chunks in the kernel or waiting in retry_
-        int error = 0;           // first errno; stops further chunks
+        bool inReady = false;      // listed in ready_: has chunks (or its fsync) left to issue
+        store::ChunkCursor cursor; // the data pieces handed to chunks so far
+        uint32_t inFlight = 0;     // chunks in the kernel or waiting in retry_
+        int error = 0;             // first errno; stops further chunks
         mlps_status status = MLPS_OK;
     };
     struct Chunk {
         uint32_t op = 0;
-        bool fsync = false;
-        uint64_t offset = 0;     // within the op's object
-        uint64_t fileOffset = 0; // where that is in the file
-        uint64_t done = 0;       // bytes of the chunk already moved (short transfers)
-        uint64_t length = 0;
+        Phase kind = Phase::Data;
+        store::Piece piece; // Data: where in the buffer and the file
+        uint64_t done = 0;  // bytes of the piece already moved (short transfers)
     };
 
-    void start(const mlps_io &io) noexcept;
+    void start(const mlps_io &io) noexcept override; // the store's half; data ops to ready_
+    void submitted() noexcept override;              // SQEs for the batch, one submit
+    uint32_t collect(mlps_completion *out,
+                     uint32_t want,
+                     uint32_t maxDone,
+                     uint64_t timeoutNs) noexcept override; // reaps, waits in the ring
     void complete(const mlps_io &io, mlps_status status, int sysErrno, uint64_t bytes) noexcept;
     void finish(uint32_t opIndex) noexcept;     // an op with nothing in flight
     void fail(Op &op, int sysErrno) noexcept;   // records the first error, stops issuing
@@ -61,22 +58,29 @@ class UringQueue final : public TierPluginQueue {
     uint32_t reap() noexcept;                   // CQEs seen
     void onCqe(uint32_t chunkIndex, int res) noexcept;
     void flush() noexcept; // io_uring_submit when SQEs wait
+    // Runs completion work the kernel deferred to this thread (DEFER_TASKRUN, COOP_TASKRUN),
+    // so that its CQEs become visible; a system call only when the kernel flags work waiting.
+    void flushTaskWork() noexcept;
+    // Before the ring is used from the calling thread: a SingleIssuer ring is enabled by its
+    // first user; one that meets another thread while idle is rebuilt as a Shared ring.
+    void bind() noexcept;
 
-    UringTier &tier_;
-    const TierSettings &settings_;
+    store::FileStore &store_;
+    const RingSettings &ringSettings_;
+    const uint64_t chunkSize_;
+    const SyncMode syncMode_;
     io_uring ring_{};
-    uint32_t depth_;
-    uint32_t outstanding_ = 0; // accepted ops not yet polled (in flight + completed)
-    uint32_t active_ = 0;      // ops in op slots
+    RingSetup setup_;
+    bool enabled_ = false; // SingleIssuer: enabled, by owner_
+    uint64_t owner_ = 0;   // threadToken() of the thread that enabled it
+    uint32_t active_ = 0;  // ops in op slots
     std::vector<Op> ops_;
     std::vector<uint32_t> freeOps_;
     std::vector<Chunk> chunks_;
     std::vector<uint32_t> freeChunks_;
-    std::deque<uint32_t> ready_;        // ops with chunks to issue, oldest first
-    std::vector<uint32_t> retry_;       // chunks to resubmit (short transfer, EAGAIN)
-    std::vector<mlps_completion> done_; // ring of `depth` completions waiting to be polled
-    uint32_t doneHead_ = 0;
-    uint32_t doneCount_ = 0;
+    std::deque<uint32_t> ready_;  // ops with chunks to issue, oldest first
+    std::vector<uint32_t> retry_; // chunks to resubmit (short transfer, EAGAIN)
+    store::CompletionRing done_;  // completions waiting to be polled
 };
 
 } // namespace mlps::uring

@@ -7,33 +7,21 @@
 namespace mlps::uring {
 
 namespace {
+
 // How long the SQPOLL kernel thread spins without work before it sleeps.
 constexpr unsigned kSqThreadIdleMs = 50;
-} // namespace
 
-void initRing(io_uring &ring, const TierSettings &settings) {
+int tryInit(io_uring &ring, const RingSettings &settings, unsigned flags) {
     io_uring_params params{};
+    params.flags = flags;
     if (settings.sqpoll) {
         params.flags |= IORING_SETUP_SQPOLL;
         params.sq_thread_idle = kSqThreadIdleMs;
     }
-    // Completions are reaped by the thread that submits, in poll(): completion work can wait
-    // for that thread's next entry into the kernel instead of interrupting it (COOP_TASKRUN,
-    // Linux 5.19; older kernels answer EINVAL, hence the retry without it). SINGLE_ISSUER is not
-    // used: a queue may move between threads (one at a time), which it would forbid.
-    params.flags |= IORING_SETUP_COOP_TASKRUN;
-    int rc = io_uring_queue_init_params(settings.ringEntries, &ring, &params);
-    if (rc == -EINVAL) {
-        params = io_uring_params{};
-        if (settings.sqpoll) {
-            params.flags |= IORING_SETUP_SQPOLL;
-            params.sq_thread_idle = kSqThreadIdleMs;
-        }
-        rc = io_uring_queue_init_params(settings.ringEntries, &ring, &params);
-    }
-    if (rc == 0) {
-        return;
-    }
+    return io_uring_queue_init_params(settings.ringEntries, &ring, &params);
+}
+
+[[noreturn]] void refused(const RingSettings &settings, int rc) {
     const int e = -rc;
     std::string why = std::strerror(e);
     if (e == ENOSYS || e == EPERM || e == EACCES) {
@@ -53,9 +41,48 @@ void initRing(io_uring &ring, const TierSettings &settings) {
                 e);
 }
 
-void probeRing(const TierSettings &settings) {
+} // namespace
+
+RingSetup initRing(io_uring &ring, const RingSettings &settings, bool singleIssuer) {
+    // SINGLE_ISSUER lets the kernel skip the ring's submission lock and task references;
+    // DEFER_TASKRUN runs completion work only when the ring's thread asks for completions (in
+    // poll()), batched, instead of interrupting it. Both need a thread that owns the ring, so
+    // the ring starts disabled and the queue enables it from the thread that first uses it
+    // (queues are often opened by one thread and run by another). Kernels before 6.1 answer
+    // EINVAL: then COOP_TASKRUN (5.19) — completion work waits for the thread's next entry
+    // into the kernel — and, before 5.19, no flag at all. TASKRUN_FLAG (5.19, with either)
+    // tells the thread when that entry is due.
+    constexpr unsigned kOwned =
+        IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED;
+    struct Attempt {
+        unsigned flags;
+        RingSetup setup;
+    };
+    const Attempt attempts[] = {
+        {kOwned | IORING_SETUP_TASKRUN_FLAG, {RingMode::SingleIssuer, true}},
+        {kOwned, {RingMode::SingleIssuer, false}},
+        {IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, {RingMode::Shared, true}},
+        {0, {RingMode::Shared, false}},
+    };
+    int rc = -EINVAL;
+    for (const Attempt &attempt : attempts) {
+        if (attempt.setup.mode == RingMode::SingleIssuer && (!singleIssuer || settings.sqpoll)) {
+            continue;
+        }
+        rc = tryInit(ring, settings, attempt.flags);
+        if (rc == 0) {
+            return attempt.setup;
+        }
+        if (rc != -EINVAL) {
+            break;
+        }
+    }
+    refused(settings, rc);
+}
+
+void probeRing(const RingSettings &settings) {
     io_uring ring{};
-    initRing(ring, settings);
+    initRing(ring, settings, false);
     io_uring_queue_exit(&ring);
 }
 

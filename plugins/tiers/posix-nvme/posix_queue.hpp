@@ -1,8 +1,9 @@
-// A queue on the posix-nvme tier: the same chunking and queue-depth model as the io_uring tier,
-// with a fixed pool of worker threads in place of the kernel ring. submit() does the metadata
-// inline (lookup, create, capacity reservation) and hands the data transfer, split into
-// `chunk_size` pieces, to the workers; poll() waits on a condition variable for completions.
-// An op completes when all its chunks did; the first error wins.
+// The thread-pool I/O engine of the posix-nvme tier: the same chunking and queue-depth model as
+// the io_uring engine, with a fixed pool of worker threads in place of the kernel ring.
+// submit() has the store do the metadata inline (lookup, create, capacity reservation) and
+// hands the rest — the data transfer, split into pieces by the store's ChunkCursor, a SYNC, a
+// DELETE's unlink — to the workers; poll() waits on a condition variable for completions. An
+// op completes when all its chunks did; the first error wins.
 #pragma once
 
 #include <condition_variable>
@@ -12,47 +13,48 @@
 #include <thread>
 #include <vector>
 
+#include "chunk_cursor.hpp"
 #include "posix_tier.hpp"
+#include "store_queue.hpp"
 
 namespace mlps::posix {
 
-class PosixQueue final : public TierPluginQueue {
+class PosixQueue final : public store::StoreQueue {
   public:
     PosixQueue(PosixTier &tier, uint32_t depth);
     ~PosixQueue() override; // waits for everything in flight, then stops the workers
-    PosixQueue(const PosixQueue &) = delete;
-    PosixQueue &operator=(const PosixQueue &) = delete;
-
-    mlps_status submit(const mlps_io *ios, uint32_t n, uint32_t *accepted) noexcept override;
-    mlps_status poll(mlps_completion *out,
-                     uint32_t minDone,
-                     uint32_t maxDone,
-                     uint64_t timeoutNs,
-                     uint32_t *nDone) noexcept override;
 
   private:
     struct Op {
         mlps_io io{};
-        Target target;
+        store::Target target;
         uint32_t pending = 0; // chunks not yet finished
         int error = 0;        // first errno
         mlps_status status = MLPS_OK;
     };
     struct Chunk {
         uint32_t op = 0;
-        uint64_t offset = 0; // within the object
-        uint64_t length = 0;
-        bool whole = false; // a SYNC or a DELETE: the tier runs the whole op
+        store::Piece piece;
+        bool whole = false; // not a transfer: the op's Work (a SYNC, a DELETE's unlink)
     };
 
+    void start(const mlps_io &io) noexcept override; // the store's half, then chunks queued
+    void submitted() noexcept override;              // wakes as many workers as chunks came
+    uint32_t collect(mlps_completion *out,
+                     uint32_t want,
+                     uint32_t maxDone,
+                     uint64_t timeoutNs) noexcept override; // sleeps on opDone_
     void work() noexcept;
     void runChunk(const Chunk &chunk) noexcept;
-    void pushLocked(const mlps_completion &completion) noexcept; // caller holds mutex_
+    // The rest of an op that moves no data (target.work); 0-errno contract as the store's.
+    mlps_status runWhole(const Op &op, int &err) noexcept;
+    // After all chunks of a WRITE succeeded: the sync mode's flush and the object's size.
+    // Returns 0 or the errno.
+    int finishWrite(const Op &op) noexcept;
 
-    PosixTier &tier_;
-    const uint32_t depth_;
+    store::FileStore &store_;
     const uint64_t chunkSize_;
-    uint32_t outstanding_ = 0; // accepted, not yet polled; only the owner thread touches it
+    size_t queued_ = 0; // chunks queued by this submit() call, for submitted()
 
     std::mutex mutex_;
     std::condition_variable workReady_; // workers wait for chunks
@@ -62,9 +64,7 @@ class PosixQueue final : public TierPluginQueue {
     std::vector<Op> ops_;   // `depth` slots
     std::vector<uint32_t> freeOps_;
     std::deque<Chunk> pending_;
-    std::vector<mlps_completion> done_; // ring of `depth` completions waiting to be polled
-    uint32_t doneHead_ = 0;
-    uint32_t doneCount_ = 0;
+    store::CompletionRing done_; // guarded by mutex_
     std::vector<std::thread> workers_;
 };
 

@@ -1,5 +1,6 @@
-// The `extents` layout of the io_uring tier: every object lives in one data file of the tier's
-// folder, as a list of 4 KiB-aligned extents handed out by an ExtentAllocator. The file grows in
+// The `extents` layout of the file object store (both file tiers): every object lives in one
+// data file of the tier's folder, as a list of 4 KiB-aligned extents handed out by an
+// ExtentAllocator. The file grows in
 // large fallocated steps as the allocator reaches past its end, up to the tier's capacity.
 #pragma once
 
@@ -11,9 +12,9 @@
 #include <mlps/plugin_abi.h>
 
 #include "extent_allocator.hpp"
-#include "uring_tier.hpp"
+#include "store_object.hpp"
 
-namespace mlps::uring {
+namespace mlps::store {
 
 class ExtentStore;
 
@@ -56,8 +57,8 @@ class ExtentStore {
     std::string path_;
     int fd_ = -1;
     std::mutex mutex_; // the allocator and fileSize_
-    ExtentAllocator allocator_;
+    tiers::ExtentAllocator allocator_;
     uint64_t fileSize_ = 0;
 };
 
-} // namespace mlps::uring
+} // namespace mlps::store

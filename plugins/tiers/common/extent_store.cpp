@@ -7,7 +7,7 @@
 
 #include <mlps/plugin.hpp>
 
-namespace mlps::uring {
+namespace mlps::store {
 
 namespace {
 // The data file grows by its own size (so the number of fallocate calls stays logarithmic),
@@ -128,4 +128,4 @@ uint64_t ExtentStore::freeBytes() {
     return allocator_.freeBytes();
 }
 
-} // namespace mlps::uring
+} // namespace mlps::store
