@@ -148,9 +148,10 @@ def case_entries_match_tiers():
 def case_health_not_evaluated():
     with tempfile.TemporaryDirectory() as tmp:
         data = data_dir(tmp)
-        # No reads at all: prefill only, no multi-turn.
+        # No reads at all: prefill only, no multi-turn, no shared prompts to hit.
         summary, folder, proc = run_spec(tmp, "a", spec_text(
-            data, options=("prefill_only: true", "multi_turn: false"), requests=20))
+            data, options=("prefill_only: true", "multi_turn: false", "prefix_cache: false"),
+            requests=20))
         m = summary["metrics"]
         check(m["cache.hits"]["total"] + m["cache.misses"]["total"] == 0, "the run read")
         health = summary["benchmark"]["summary"]["cache_stats"]["storage_health"]
