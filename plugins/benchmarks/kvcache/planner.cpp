@@ -31,17 +31,7 @@ void Planner::planBlocks(const Request &r, TierCache &cache, Plan &out, PlanStat
         prefix = false;
         ++stats.misses;
         ++stats.blockMisses;
-        switch (cache.write(key_, size, OpPhase::Prefill, out)) {
-        case TierCache::WriteResult::Written:
-            ++stats.prefillWrites;
-            break;
-        case TierCache::WriteResult::Exists:
-            ++stats.writesSkipped;
-            break;
-        case TierCache::WriteResult::NoRoom:
-            ++stats.allocFailures;
-            break;
-        }
+        stats.countWrite(cache.write(key_, size, OpPhase::Prefill, out));
     }
 }
 
@@ -84,17 +74,7 @@ void Planner::plan(const Request &r, TierCache &cache, Plan &out, PlanStats &sta
     const uint32_t own = r.entryTokens != 0 ? r.entryTokens : r.context;
     const uint64_t size = entrySize(own > promptTokens ? own - promptTokens : 1);
     if (!decodeOnly) {
-        switch (cache.write(key_, size, OpPhase::Prefill, out)) {
-        case TierCache::WriteResult::Written:
-            ++stats.prefillWrites;
-            break;
-        case TierCache::WriteResult::Exists:
-            ++stats.writesSkipped;
-            break;
-        case TierCache::WriteResult::NoRoom:
-            ++stats.allocFailures;
-            break;
-        }
+        stats.countWrite(cache.write(key_, size, OpPhase::Prefill, out));
     }
     // RAG: the retrieval's top_k chunks (the reference reads them after the prefill write).
     if (r.ragDoc != 0 && rag_ != nullptr) {

@@ -37,6 +37,21 @@ struct PlanStats {
     uint32_t ragRetrievals = 0;
     uint32_t ragChunkReads = 0;
     uint32_t ragChunkHits = 0;
+
+    // Counts what a planned write came to: written, skipped (cached already) or refused.
+    void countWrite(TierCache::WriteResult result) noexcept {
+        switch (result) {
+        case TierCache::WriteResult::Written:
+            ++prefillWrites;
+            break;
+        case TierCache::WriteResult::Exists:
+            ++writesSkipped;
+            break;
+        case TierCache::WriteResult::NoRoom:
+            ++allocFailures;
+            break;
+        }
+    }
 };
 
 class ReplayStore;

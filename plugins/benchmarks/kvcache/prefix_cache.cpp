@@ -31,17 +31,7 @@ uint32_t planSystemPrompt(const Settings &s,
     } else {
         ++stats.misses;
         ++stats.systemPromptMisses;
-        switch (cache.write(key, size, OpPhase::Prefill, out)) {
-        case TierCache::WriteResult::Written:
-            ++stats.prefillWrites;
-            break;
-        case TierCache::WriteResult::Exists:
-            ++stats.writesSkipped;
-            break;
-        case TierCache::WriteResult::NoRoom:
-            ++stats.allocFailures;
-            break;
-        }
+        stats.countWrite(cache.write(key, size, OpPhase::Prefill, out));
     }
     return systemPromptTokens(s.features.prefix, prompt);
 }

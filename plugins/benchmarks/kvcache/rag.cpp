@@ -51,18 +51,8 @@ void RagLibrary::planIngest(
     std::string key;
     for (uint32_t c = 0; c < chunks(doc); ++c) {
         chunkKey(doc, c, key);
-        switch (
-            cache.write(key, planner.entrySize(chunkTokensOf(doc, c)), OpPhase::Prepopulate, out)) {
-        case TierCache::WriteResult::Written:
-            ++stats.prefillWrites;
-            break;
-        case TierCache::WriteResult::Exists:
-            ++stats.writesSkipped;
-            break;
-        case TierCache::WriteResult::NoRoom:
-            ++stats.allocFailures;
-            break;
-        }
+        stats.countWrite(
+            cache.write(key, planner.entrySize(chunkTokensOf(doc, c)), OpPhase::Prepopulate, out));
     }
 }
 
