@@ -5,8 +5,8 @@
 
 #include "build_config.hpp"
 #include "results/run_index.hpp"
-#include "runtime/clock.hpp"
 #include "results/run_summary.hpp"
+#include "runtime/clock.hpp"
 #include "util/errors.hpp"
 #include "util/owner_record.hpp"
 #include "util/sys_info.hpp"
