@@ -42,7 +42,7 @@ struct RunFacts {
     std::vector<std::vector<uint64_t>> lastTotals;
     std::vector<uint32_t> missingRanks;
     std::optional<JobWindow> window;
-    std::vector<uint64_t> firstDoneTotals; // bytes per class when the first rank was done
+    std::vector<uint64_t> firstDoneTotals; // counter totals (by metric id) at the first rank's end
     double mergeS = 0, gatherS = 0;
 
     // The figures.
