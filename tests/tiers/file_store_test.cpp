@@ -112,7 +112,9 @@ TEST_CASE("file store: both tiers offer both layouts and persistent folders") {
         CAPTURE(tierName);
         const bool uring = std::strcmp(engine.tier, "io_uring") == 0;
         // io_uring's layout has no schema default (extents, or files with persistent_folder).
-        CHECK(uring ? hasOption(d, "layout", nullptr) : hasOption(d, "layout", "files"));
+        const bool layoutAsDocumented =
+            uring ? hasOption(d, "layout", nullptr) : hasOption(d, "layout", "files");
+        CHECK(layoutAsDocumented);
         CHECK(hasOption(d, "direct", uring ? "true" : "false"));
         for (const char *name :
              {"path", "sync", "fanout", "chunk_size", "preallocate", "persistent_folder"}) {
