@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include "autoscaler.hpp"
+#include "option_set.hpp"
 #include "planner.hpp"
 #include "prefix_cache.hpp"
 #include "rag.hpp"
@@ -16,57 +17,9 @@
 #include "workload.hpp"
 
 using namespace mlps::kvcache;
+using mlps::kvcache::test::Options;
 
 namespace {
-
-class FeatureOptions {
-  public:
-    FeatureOptions &integer(const char *name, int64_t value) {
-        mlps_option_value v{};
-        v.name = name;
-        v.type = MLPS_OPT_INT;
-        v.is_set = 1;
-        v.v.i = value;
-        values_.push_back(v);
-        return *this;
-    }
-    FeatureOptions &boolean(const char *name, bool value) {
-        mlps_option_value v{};
-        v.name = name;
-        v.type = MLPS_OPT_BOOL;
-        v.is_set = 1;
-        v.v.b = value ? 1 : 0;
-        values_.push_back(v);
-        return *this;
-    }
-    FeatureOptions &real(const char *name, double value) {
-        mlps_option_value v{};
-        v.name = name;
-        v.type = MLPS_OPT_FLOAT;
-        v.is_set = 1;
-        v.v.f = value;
-        values_.push_back(v);
-        return *this;
-    }
-    FeatureOptions &str(const char *name, const char *value) {
-        mlps_option_value v{};
-        v.name = name;
-        v.type = MLPS_OPT_STRING;
-        v.is_set = 1;
-        v.v.s = value;
-        values_.push_back(v);
-        return *this;
-    }
-    Settings parse() {
-        config_ = mlps_config{
-            sizeof(mlps_config), static_cast<uint32_t>(values_.size()), values_.data(), "{}"};
-        return parseSettings(mlps::Config(&config_));
-    }
-
-  private:
-    std::vector<mlps_option_value> values_;
-    mlps_config config_{};
-};
 
 TierCache bigCache() {
     return TierCache({{"t0", 1ull << 40}}, EvictionParams{}, false, "x.");
@@ -87,7 +40,7 @@ AutoscaleSample sample(double latencyMs, Qos qos, uint64_t bytes, uint64_t doneN
 } // namespace
 
 TEST_CASE("prefix cache: the first request writes the system prompt, later ones read it") {
-    Settings s = FeatureOptions().boolean("multi_turn", false).parse();
+    Settings s = Options().boolean("multi_turn", false).parse();
     REQUIRE(s.features.prefix.enabled); // on by default, as the reference
     TierCache cache = bigCache();
     Planner planner(s, 1);
@@ -124,10 +77,8 @@ TEST_CASE("prefix cache: the first request writes the system prompt, later ones 
 }
 
 TEST_CASE("prefix cache: system prompts drawn with the asked probability, off when disabled") {
-    Settings s = FeatureOptions()
-                     .real("system_prompt_hit_probability", 0.25)
-                     .integer("system_prompts", 4)
-                     .parse();
+    Settings s =
+        Options().real("system_prompt_hit_probability", 0.25).integer("system_prompts", 4).parse();
     int with = 0;
     std::set<uint32_t> prompts;
     for (uint64_t d = 0; d < 4000; ++d) {
@@ -142,14 +93,14 @@ TEST_CASE("prefix cache: system prompts drawn with the asked probability, off wh
     CHECK(with > 850);
     CHECK(with < 1150);
     CHECK(prompts == std::set<uint32_t>{1, 2, 3, 4});
-    Settings off = FeatureOptions().boolean("prefix_cache", false).parse();
+    Settings off = Options().boolean("prefix_cache", false).parse();
     Request r;
     drawRequestFeatures(off, 7, 0, 0, 0, r);
     CHECK(r.systemPrompt == 0);
 }
 
 TEST_CASE("RAG: documents in chunks, a retrieval reads top_k distinct chunks") {
-    Settings s = FeatureOptions()
+    Settings s = Options()
                      .str("model", "tiny-1b")
                      .boolean("rag", true)
                      .integer("rag_num_docs", 4)

@@ -11,6 +11,7 @@
 #include "data_gen.hpp"
 #include "kvcache_options.hpp"
 #include "models.hpp"
+#include "option_set.hpp"
 #include "planner.hpp"
 #include "rng.hpp"
 #include "settings.hpp"
@@ -18,69 +19,9 @@
 #include "workload.hpp"
 
 using namespace mlps::kvcache;
+using mlps::kvcache::test::Options;
 
 namespace {
-
-// A hand-made option set, as the core would hand it over (only the options given are set).
-class Options {
-  public:
-    Options &str(const char *name, std::string value, uint32_t type = MLPS_OPT_STRING) {
-        strings_.push_back(std::make_unique<std::string>(std::move(value)));
-        mlps_option_value v{};
-        v.name = name;
-        v.type = type;
-        v.is_set = 1;
-        v.v.s = strings_.back()->c_str();
-        values_.push_back(v);
-        return *this;
-    }
-    Options &integer(const char *name, int64_t value) {
-        mlps_option_value v{};
-        v.name = name;
-        v.type = MLPS_OPT_INT;
-        v.is_set = 1;
-        v.v.i = value;
-        values_.push_back(v);
-        return *this;
-    }
-    Options &boolean(const char *name, bool value) {
-        mlps_option_value v{};
-        v.name = name;
-        v.type = MLPS_OPT_BOOL;
-        v.is_set = 1;
-        v.v.b = value ? 1 : 0;
-        values_.push_back(v);
-        return *this;
-    }
-    Options &size(const char *name, uint64_t value) {
-        mlps_option_value v{};
-        v.name = name;
-        v.type = MLPS_OPT_SIZE;
-        v.is_set = 1;
-        v.v.u = value;
-        values_.push_back(v);
-        return *this;
-    }
-    Settings parse() {
-        config_ = mlps_config{
-            sizeof(mlps_config), static_cast<uint32_t>(values_.size()), values_.data(), "{}"};
-        return parseSettings(mlps::Config(&config_));
-    }
-    std::string error() {
-        try {
-            parse();
-        } catch (const mlps::Error &e) {
-            CHECK(e.code() == MLPS_E_INVALID);
-            return e.what();
-        }
-        return "";
-    }
-
-  private:
-    std::vector<std::unique_ptr<std::string>> strings_;
-    std::vector<mlps_option_value> values_;
-    mlps_config config_{};
-};
 
 TierCache makeCache(std::vector<uint64_t> limits, bool promote = false) {
     std::vector<TierCache::TierLimit> tiers;
