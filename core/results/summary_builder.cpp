@@ -130,17 +130,19 @@ nlohmann::json buildSummary(const RunFacts &facts) {
     return summary;
 }
 
-void writeTimeSeriesFile(nlohmann::json &summary,
-                         const TimeSeries &series,
-                         const std::string &resultsDir) {
+bool writeTimeSeriesFile(const TimeSeries &series,
+                         const std::string &folder,
+                         const std::string &name,
+                         const std::map<std::string, std::string> &attributes) {
     if (!TimeSeries::hdf5Available() || series.points().empty()) {
-        return;
+        return false;
     }
     try {
-        series.writeHdf5(resultsDir + "/timeseries.h5", timeSeriesAttributes(summary));
-        summary["timeseries"]["file"] = "timeseries.h5";
+        series.writeHdf5(folder + "/" + name, attributes);
+        return true;
     } catch (const std::exception &e) {
-        logWarn(std::string("timeseries.h5 not written: ") + e.what());
+        logWarn(name + " not written: " + e.what());
+        return false;
     }
 }
 

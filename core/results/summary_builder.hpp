@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,11 +56,12 @@ struct RunFacts {
 
 nlohmann::json buildSummary(const RunFacts &facts);
 
-// Writes `series` to <resultsDir>/timeseries.h5 when this build has HDF5 and the series has
-// points, and names the file in summary["timeseries"]; a failure costs the file only (a
+// Writes `series` to <folder>/<name> (HDF5, run metadata as root attributes) when this build has
+// HDF5 and the series has points; false when it did not. A failure costs the file only (a
 // warning in run.log), never the summary.
-void writeTimeSeriesFile(nlohmann::json &summary,
-                         const TimeSeries &series,
-                         const std::string &resultsDir);
+bool writeTimeSeriesFile(const TimeSeries &series,
+                         const std::string &folder,
+                         const std::string &name,
+                         const std::map<std::string, std::string> &attributes);
 
 } // namespace mlps::core

@@ -853,19 +853,15 @@ void Runner::gatherRankFigures(Outcome &outcome, const MetricsSnapshot &local) {
 // Ranks other than 0: rank 0's series is timeseries.h5; each other rank keeps its own beside
 // its log. Returns this rank's exit code.
 int Runner::writeRankSeries(const Outcome &outcome) {
-    if (outcome.series && !outcome.series->points().empty() && TimeSeries::hdf5Available()) {
+    if (outcome.series) {
         Comm &comm = context_.comm;
         const std::string rank = std::to_string(comm.rank());
         auto attributes = timeSeriesAttributes({{"run_id", context_.runId},
                                                 {"benchmark_name", benchmark_->name()},
                                                 {"ranks", comm.size()}});
         attributes["series_ranks"] = rank;
-        try {
-            outcome.series->writeHdf5(context_.resultsDir + "/timeseries.rank" + rank + ".h5",
-                                      attributes);
-        } catch (const std::exception &e) {
-            logWarn(std::string("timeseries.rank") + rank + ".h5 not written: " + e.what());
-        }
+        writeTimeSeriesFile(
+            *outcome.series, context_.resultsDir, "timeseries.rank" + rank + ".h5", attributes);
     }
     return outcome.exitCode;
 }
@@ -883,8 +879,10 @@ void Runner::closeRun() {
 // (full, read-only, gone) costs the files, not the results: they go to stdout, exit 4.
 int Runner::writeResults(Outcome &outcome, const MetricsSnapshot &final) {
     nlohmann::json summary = buildSummary(summaryFacts(outcome, final));
-    if (outcome.series) {
-        writeTimeSeriesFile(summary, *outcome.series, context_.resultsDir);
+    if (outcome.series &&
+        writeTimeSeriesFile(
+            *outcome.series, context_.resultsDir, "timeseries.h5", timeSeriesAttributes(summary))) {
+        summary["timeseries"]["file"] = "timeseries.h5";
     }
     const std::string path = context_.resultsDir + "/summary.json";
     try {
