@@ -338,3 +338,99 @@ TEST_CASE("posix-nvme: a kernel error becomes a completion with its errno") {
     CHECK(c.bytes == 0);
     CHECK(q->run(writeOp("big", content.data(), 0, content.size())).status == MLPS_OK);
 }
+
+namespace {
+
+// Runs `ios` (all accepted at once) to completion; returns their completions.
+std::vector<mlps_completion> runAll(TierQueueDriver &q, std::vector<mlps_io> ios) {
+    uint32_t accepted = 0;
+    REQUIRE(q.submit(ios.data(), static_cast<uint32_t>(ios.size()), &accepted) == MLPS_OK);
+    REQUIRE(accepted == ios.size());
+    std::vector<mlps_completion> done;
+    while (done.size() < ios.size()) {
+        for (const mlps_completion &c : q.poll(1, 64, 5'000'000'000ull)) {
+            done.push_back(c);
+        }
+    }
+    return done;
+}
+
+} // namespace
+
+TEST_CASE("posix-nvme: chunks merged into one transfer per worker still move every byte") {
+    // Workers merge the queued chunks that continue each other (same op, next bytes of both
+    // the file and the buffer) into one pread/pwrite, up to their share: one worker takes a
+    // whole op in one call; with three, ops of many chunks are cut in runs. Several ops of odd
+    // lengths in flight at once, in both layouts, and in `extents` objects split over holes
+    // that are not adjacent in the data file: every byte must land where it belongs.
+    constexpr uint64_t kChunk = 4096;
+    constexpr uint64_t kHole = 12 * kChunk;
+    constexpr uint64_t kObject = 2 * kHole; // two holes each in the extents layout
+    for (const char *layout : {"files", "extents"}) {
+        for (const int threads : {1, 3}) {
+            CAPTURE(layout);
+            CAPTURE(threads);
+            ScratchDir dir;
+            const TierUnderTest t = posixIn(dir.path(), [&](Options &o) {
+                o.string("layout", layout);
+                o.integer("threads", threads);
+                o.size("chunk_size", kChunk);
+            });
+            REQUIRE(t.descriptor != nullptr);
+            FakeHost host;
+            TierInstance tier = t.create(host, 12 * kHole);
+            auto q = tier->openQueue(16);
+            // Fill the tier with 12 spacers, then free every other one: 6 holes, none adjacent.
+            const std::vector<unsigned char> spacer = pattern(1, 0, kHole);
+            std::vector<std::string> spacers;
+            std::vector<mlps_io> ios;
+            for (int i = 0; i < 12; ++i) {
+                spacers.push_back("spacer" + std::to_string(i));
+            }
+            for (const std::string &key : spacers) {
+                ios.push_back(writeOp(key, spacer.data(), 0, kHole, kHole));
+            }
+            for (const mlps_completion &c : runAll(*q, ios)) {
+                CHECK(c.status == MLPS_OK);
+            }
+            ios.clear();
+            for (size_t i = 0; i < spacers.size(); i += 2) {
+                ios.push_back(deleteOp(spacers[i]));
+            }
+            for (const mlps_completion &c : runAll(*q, ios)) {
+                CHECK(c.status == MLPS_OK);
+            }
+            // Three objects, each written as two ops (a head of 9 chunks and 100 bytes, then
+            // the rest), all six in flight together.
+            const std::string keys[] = {"a", "b", "c"};
+            std::vector<std::vector<unsigned char>> content;
+            ios.clear();
+            for (uint64_t i = 0; i < 3; ++i) {
+                content.push_back(pattern(40 + i, 0, kObject));
+                const uint64_t head = 9 * kChunk + 100;
+                ios.push_back(writeOp(keys[i], content[i].data(), 0, head, kObject));
+                ios.push_back(
+                    writeOp(keys[i], content[i].data() + head, head, kObject - head, kObject));
+            }
+            for (const mlps_completion &c : runAll(*q, ios)) {
+                CHECK(c.status == MLPS_OK);
+            }
+            std::vector<std::vector<unsigned char>> back(3, std::vector<unsigned char>(kObject));
+            ios.clear();
+            for (uint64_t i = 0; i < 3; ++i) {
+                ios.push_back(readOp(keys[i], back[i].data(), 0, kObject));
+            }
+            for (const mlps_completion &c : runAll(*q, ios)) {
+                CHECK(c.status == MLPS_OK);
+                CHECK(c.bytes == kObject);
+            }
+            for (size_t i = 0; i < 3; ++i) {
+                CHECK(back[i] == content[i]);
+            }
+            // The spacers left are untouched.
+            std::vector<unsigned char> left(kHole);
+            CHECK(q->run(readOp(spacers[1], left.data(), 0, kHole)).status == MLPS_OK);
+            CHECK(left == spacer);
+        }
+    }
+}

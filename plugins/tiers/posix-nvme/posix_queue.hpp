@@ -36,6 +36,7 @@ class PosixQueue final : public store::StoreQueue {
         uint32_t op = 0;
         store::Piece piece;
         bool whole = false; // not a transfer: the op's Work (a SYNC, a DELETE's unlink)
+        uint32_t count = 1; // chunks merged into this transfer (see takeWork)
     };
 
     void start(const mlps_io &io) noexcept override; // the store's half, then chunks queued
@@ -45,6 +46,10 @@ class PosixQueue final : public store::StoreQueue {
                      uint32_t maxDone,
                      uint64_t timeoutNs) noexcept override; // sleeps on opDone_
     void work() noexcept;
+    // Pops the front chunk and, merged into it, the chunks behind it that continue it (same op,
+    // next bytes of both the file and the buffer), up to this worker's share of what is queued.
+    // Called with mutex_ held and pending_ not empty.
+    Chunk takeWork() noexcept;
     void runChunk(const Chunk &chunk) noexcept;
     // The rest of an op that moves no data (target.work); 0-errno contract as the store's.
     mlps_status runWhole(const Op &op, int &err) noexcept;
