@@ -139,7 +139,12 @@ def case_history_filters():
         proc = run(["history", "list", *r, "--since", "yesterday"], expect=2)
         check("--since" in proc.stderr, f"bad --since names the flag: {proc.stderr}")
         run(["history", "list", *r, "--status", "nonsense"], expect=2)
-        shown = run(["history", "show", first["run_id"][:17], *r]).stdout
+        # A prefix one character longer than what the two ids share: unique however close
+        # together they started (a fixed 17-character prefix is ambiguous when both started
+        # in the same second and their random parts begin alike, 1 time in 16).
+        common = next((i for i, (a, b) in enumerate(zip(first["run_id"], second["run_id"]))
+                       if a != b), len(first["run_id"]))
+        shown = run(["history", "show", first["run_id"][:common + 1], *r]).stdout
         check(first["run_id"] in shown, "history show still works")
 
 
