@@ -68,9 +68,9 @@ class IoLane {
     // not below capacity().
     void enqueue(uint32_t id, const mlps_io &io) {
         if (id >= acceptedNs_.size()) {
-            throw Error("tier '" + tierName_ + "': op id " + std::to_string(id) +
-                            " out of range (capacity " + std::to_string(acceptedNs_.size()) + ")",
-                        MLPS_E_INVALID);
+            fail("op id " + std::to_string(id) + " out of range (capacity " +
+                     std::to_string(acceptedNs_.size()) + ")",
+                 MLPS_E_INVALID);
         }
         pending_.push_back(io);
         pending_.back().user_data = id;
@@ -99,9 +99,7 @@ class IoLane {
         uint32_t accepted = 0;
         const mlps_status status = queue_.submit(pending_.data(), n, &accepted);
         if (status < 0) {
-            throw Error("tier '" + tierName_ + "': submit failed with status " +
-                            std::to_string(status),
-                        status);
+            fail("submit failed with status " + std::to_string(status), status);
         }
         accepted = std::min(accepted, n);
         for (uint32_t i = 0; i < accepted; ++i) {
@@ -121,18 +119,14 @@ class IoLane {
         uint32_t n = 0;
         const mlps_status status = queue_.poll(completions_.data(), minDone, depth_, timeoutNs, &n);
         if (status < 0) {
-            throw Error("tier '" + tierName_ + "': poll failed with status " +
-                            std::to_string(status),
-                        status);
+            fail("poll failed with status " + std::to_string(status), status);
         }
         n = std::min(n, depth_);
         const uint64_t nowNs = host_.nowNs();
         for (uint32_t i = 0; i < n; ++i) {
             const mlps_completion &c = completions_[i];
             if (c.user_data >= acceptedNs_.size()) {
-                throw Error("tier '" + tierName_ + "': completion for unknown op " +
-                                std::to_string(c.user_data),
-                            MLPS_E_GENERIC);
+                fail("completion for unknown op " + std::to_string(c.user_data), MLPS_E_GENERIC);
             }
             const auto id = static_cast<uint32_t>(c.user_data);
             inFlight_ -= std::min(inFlight_, 1u);
@@ -142,6 +136,10 @@ class IoLane {
     }
 
   private:
+    [[noreturn]] void fail(const std::string &what, mlps_status status) const {
+        throw Error("tier '" + tierName_ + "': " + what, status);
+    }
+
     Host host_;
     std::string tierName_;
     TierQueue queue_;
