@@ -10,14 +10,19 @@
 // One IoPump is used by one thread (a tier queue is). A slot's io is the caller's to fill; the
 // pump sets user_data to the slot id and never changes anything else, so the op's key and
 // buffer must stay valid until its completion has been handed to onDone.
+//
+// The queue mechanics (pending ops, BUSY, one op per submit on a synchronous tier, poll,
+// latency) are an mlps::IoLane's (<mlps/io_lane.hpp>); the pump adds the slots, their buffers
+// and the run loop. A benchmark whose op slots cross queues (kvcache's moves: READ on one tier,
+// WRITE of the same buffer on another) drives lanes itself.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <mlps/io_lane.hpp>
 #include <mlps/plugin.hpp>
 
 namespace mlps {
@@ -85,16 +90,9 @@ class IoPump {
            const mlps_tier_ref &tier,
            uint32_t depth,
            uint64_t bufferBytes)
-        : host_(host), tierName_(tier.name != nullptr ? tier.name : ""),
-          queue_(Host::openQueue(tier, depth)), depth_(depth == 0 ? 1 : depth) {
-        // A synchronous tier performs a whole batch inside submit(): one op per call, so that
-        // each op's latency is its own and not that of the ops queued before it.
-        async_ = (Host::tierInfo(tier).caps & MLPS_TIER_CAP_ASYNC) != 0;
+        : lane_(host, tier, depth, 0), depth_(lane_.depth()) {
         slots_.resize(depth_);
-        completions_.resize(depth_);
-        batch_.resize(depth_);
         free_.reserve(depth_);
-        pending_.reserve(depth_);
         for (uint32_t i = depth_; i-- > 0;) {
             free_.push_back(i);
         }
@@ -107,8 +105,8 @@ class IoPump {
     }
 
     uint32_t depth() const noexcept { return depth_; }
-    const std::string &tierName() const noexcept { return tierName_; }
-    bool tierIsAsync() const noexcept { return async_; }
+    const std::string &tierName() const noexcept { return lane_.tierName(); }
+    bool tierIsAsync() const noexcept { return lane_.tierIsAsync(); }
     // Slot `slot`'s buffer (nullptr when the pump was made without buffers).
     unsigned char *buffer(uint32_t slot) const noexcept {
         return buffers_.empty() ? nullptr : buffers_[slot].data();
@@ -117,9 +115,7 @@ class IoPump {
 
     bool hasFreeSlot() const noexcept { return !free_.empty(); }
     // Ops handed to the tier and not yet completed.
-    uint32_t inFlight() const noexcept {
-        return depth_ - static_cast<uint32_t>(free_.size() + pending_.size());
-    }
+    uint32_t inFlight() const noexcept { return lane_.inFlight(); }
     bool idle() const noexcept { return free_.size() == depth_; }
 
     // Takes a free slot (precondition: hasFreeSlot()); fill io(slot), then push(slot).
@@ -128,66 +124,31 @@ class IoPump {
         free_.pop_back();
         return slot;
     }
-    mlps_io &io(uint32_t slot) noexcept { return slots_[slot].io; }
+    mlps_io &io(uint32_t slot) noexcept { return slots_[slot]; }
     // Queues the slot's op; flush() hands it to the tier.
     void push(uint32_t slot) {
-        slots_[slot].io.user_data = slot;
-        pending_.push_back(slot);
+        slots_[slot].user_data = slot;
+        lane_.enqueue(slot, slots_[slot]);
     }
     // Gives back a slot that was acquired but not pushed.
     void release(uint32_t slot) { free_.push_back(slot); }
     // Forgets the ops not yet accepted by the tier (a stop): their slots are free again.
     void dropPending() {
-        free_.insert(free_.end(), pending_.begin(), pending_.end());
-        pending_.clear();
+        lane_.dropPending([&](uint32_t slot) { free_.push_back(slot); });
     }
 
     // Submits queued ops; false when the tier accepted none of them (BUSY). Throws on a failed
     // submit (a broken tier, not an I/O error: those are completions).
-    bool flush() {
-        if (pending_.empty()) {
-            return true;
-        }
-        const auto n = async_ ? static_cast<uint32_t>(pending_.size()) : 1u;
-        for (uint32_t i = 0; i < n; ++i) {
-            batch_[i] = slots_[pending_[i]].io;
-        }
-        const uint64_t nowNs = host_.nowNs();
-        uint32_t accepted = 0;
-        const mlps_status status = queue_.submit(batch_.data(), n, &accepted);
-        if (status < 0) {
-            throw Error("tier '" + tierName_ + "': submit failed with status " +
-                            std::to_string(status),
-                        status);
-        }
-        accepted = std::min(accepted, n);
-        for (uint32_t i = 0; i < accepted; ++i) {
-            slots_[pending_[i]].submitNs = nowNs;
-        }
-        pending_.erase(pending_.begin(), pending_.begin() + accepted);
-        return accepted != 0;
-    }
+    bool flush() { return lane_.flush(); }
 
     // Waits up to timeoutNs for at least minDone completions and hands each to onDone(Done);
     // returns how many completed. Throws on a failed poll.
     template <class OnDone>
     uint32_t poll(uint32_t minDone, uint64_t timeoutNs, OnDone &&onDone) {
-        uint32_t n = 0;
-        const mlps_status status = queue_.poll(completions_.data(), minDone, depth_, timeoutNs, &n);
-        if (status < 0) {
-            throw Error("tier '" + tierName_ + "': poll failed with status " +
-                            std::to_string(status),
-                        status);
-        }
-        const uint64_t nowNs = host_.nowNs();
-        for (uint32_t i = 0; i < n; ++i) {
-            const mlps_completion &c = completions_[i];
-            const auto slot = static_cast<uint32_t>(c.user_data);
-            const Slot &s = slots_[slot];
-            onDone(Done{slot, s.io, c, nowNs - std::min(s.submitNs, nowNs)});
-            free_.push_back(slot);
-        }
-        return n;
+        return lane_.poll(minDone, timeoutNs, [&](const IoLane::Done &d) {
+            onDone(Done{d.id, slots_[d.id], d.completion, d.latencyNs});
+            free_.push_back(d.id);
+        });
     }
 
     // The loop every benchmark thread runs: while slots are free and stop() is false, asks
@@ -205,7 +166,7 @@ class IoPump {
             }
             while (!stopping && !exhausted && hasFreeSlot()) {
                 const uint32_t slot = acquire();
-                if (!next(slot, slots_[slot].io)) {
+                if (!next(slot, slots_[slot])) {
                     release(slot);
                     exhausted = true;
                     break;
@@ -214,7 +175,7 @@ class IoPump {
             }
             const bool accepted = flush();
             if (inFlight() == 0) {
-                if (pending_.empty()) {
+                if (!lane_.hasPending()) {
                     if (stopping || exhausted) {
                         return;
                     }
@@ -250,22 +211,11 @@ class IoPump {
     }
 
   private:
-    struct Slot {
-        mlps_io io{};
-        uint64_t submitNs = 0;
-    };
-
-    Host host_;
-    std::string tierName_;
-    TierQueue queue_;
+    IoLane lane_; // the queue: pending, submit, poll, latency
     uint32_t depth_;
-    bool async_ = false;
     std::vector<HostBuffer> buffers_;
-    std::vector<Slot> slots_;
-    std::vector<uint32_t> free_;    // slots ready for a new op
-    std::vector<uint32_t> pending_; // pushed, not yet accepted by the tier
-    std::vector<mlps_io> batch_;
-    std::vector<mlps_completion> completions_;
+    std::vector<mlps_io> slots_; // each slot's op, as the caller filled it
+    std::vector<uint32_t> free_; // slots ready for a new op
 };
 
 } // namespace mlps

@@ -15,7 +15,8 @@
 
 #   7. $BUILD/core/mlpsrun plugins check example.so: the template passes the conformance suite
 #   8. meson install --tags devel: the plugin author kit alone (headers, .pc, version script,
-#      guide, templates, C example), no executable and no plugin
+#      guide, templates, C example), every header of include/mlps among them, no executable
+#      and no plugin
 #
 # Usage: sdk_test.sh BUILD_DIR SOURCE_DIR. Exit 77 (skipped) when meson, ninja or pkg-config is
 # missing.
@@ -224,6 +225,13 @@ meson install -C "$build" --destdir "$devel" --no-rebuild --quiet --tags devel
 for want in mlps-plugin-1.pc tier_abi.h mlps-plugin.map plugin-guide.md good_tier.c \
     example_tier.cpp; do
     [ -n "$(find "$devel" -name "$want" -print -quit)" ] || fail "--tags devel did not install $want"
+done
+# Every SDK header of the source tree is in the kit (io_pump.hpp includes io_lane.hpp: a header
+# left out of include/meson.build breaks third-party builds, not ours).
+for header in "$source_root"/include/mlps/*.h "$source_root"/include/mlps/*.hpp; do
+    want=$(basename "$header")
+    [ -n "$(find "$devel" -path "*/mlps/$want" -print -quit)" ] ||
+        fail "--tags devel did not install the SDK header $want"
 done
 if [ -n "$(find "$devel" \( -name mlpsrun -o -name '*.so' \) -print -quit)" ]; then
     fail "--tags devel installed more than the SDK: $(find "$devel" \( -name mlpsrun -o -name '*.so' \))"

@@ -12,8 +12,8 @@ constexpr uint64_t kPollTimeoutNs = 100'000'000;
 constexpr uint64_t kProgressIntervalNs = 250'000'000;
 constexpr uint32_t kMaxLoggedProblems = 8;
 
-mlps_io makeIo(
-    uint32_t opcode, const Placement &p, void *buf, uint64_t off, uint64_t len, uint64_t userData) {
+// user_data is the lane's to set (the op's slot id).
+mlps_io makeIo(uint32_t opcode, const Placement &p, void *buf, uint64_t off, uint64_t len) {
     return mlps_io{opcode,
                    0,
                    p.object.data(),
@@ -23,7 +23,7 @@ mlps_io makeIo(
                    off,
                    len,
                    opcode == MLPS_IO_WRITE ? p.size : 0,
-                   userData};
+                   0};
 }
 
 } // namespace
@@ -31,8 +31,10 @@ mlps_io makeIo(
 Worker::Worker(Engine &engine, uint32_t id)
     : engine_(engine), settings_(engine.settings()), host_(engine.host()), id_(id) {
     const uint32_t depth = settings_.queueDepth;
+    deleteId_ = depth;
+    lanes_.reserve(engine_.tiers().size());
     for (const auto &t : engine_.tiers()) {
-        queues_.push_back(Host::openQueue(t.ref, depth));
+        lanes_.emplace_back(host_, t.ref, depth, depth + 1);
     }
     const uint64_t chunk = settings_.chunkSize;
     for (uint32_t i = 0; i < depth; ++i) {
@@ -42,12 +44,6 @@ Worker::Worker(Engine &engine, uint32_t id)
     }
     slots_.resize(depth);
     free_.reserve(depth);
-    inFlight_.assign(queues_.size(), 0);
-    pending_.resize(queues_.size());
-    for (auto &p : pending_) {
-        p.reserve(depth);
-    }
-    completions_.resize(depth);
 }
 
 void Worker::problem(const char *what, const Placement &p, const mlps_completion &c) {
@@ -64,86 +60,59 @@ void Worker::problem(const char *what, const Placement &p, const mlps_completion
               c.sys_errno != 0 ? std::strerror(c.sys_errno) : "none");
 }
 
-void Worker::enqueue(uint32_t tier, const mlps_io &io) {
-    pending_[tier].push_back(io);
-    flush(tier);
+void Worker::enqueue(uint32_t tier, uint32_t slot, const mlps_io &io) {
+    lanes_[tier].enqueue(slot, io);
+    lanes_[tier].flush();
 }
 
-bool Worker::flush(uint32_t tier) {
-    auto &pending = pending_[tier];
-    if (pending.empty()) {
-        return true;
-    }
-    uint32_t accepted = 0;
-    const mlps_status st =
-        queues_[tier].submit(pending.data(), static_cast<uint32_t>(pending.size()), &accepted);
-    if (st < 0) {
-        throw Error("tier '" + engine_.tierNames()[tier] + "': submit failed with status " +
-                        std::to_string(st),
-                    st);
-    }
-    accepted = std::min<uint32_t>(accepted, static_cast<uint32_t>(pending.size()));
-    inFlight_[tier] += accepted;
-    pending.erase(pending.begin(), pending.begin() + accepted);
-    return pending.empty();
+void Worker::drain(uint32_t tier, uint32_t minDone, uint64_t timeoutNs) {
+    lanes_[tier].poll(minDone, timeoutNs, [&](const IoLane::Done &d) { complete(tier, d); });
+    lanes_[tier].flush();
 }
 
-void Worker::drainOne(uint32_t tier, uint32_t minDone, uint64_t timeoutNs) {
-    uint32_t n = 0;
-    const mlps_status st = queues_[tier].poll(
-        completions_.data(), minDone, static_cast<uint32_t>(completions_.size()), timeoutNs, &n);
-    if (st < 0) {
-        throw Error("tier '" + engine_.tierNames()[tier] + "': poll failed with status " +
-                        std::to_string(st),
-                    st);
-    }
-    const uint64_t now = host_.nowNs();
-    const auto &ids = engine_.metrics().tiers[tier];
-    for (uint32_t i = 0; i < n; ++i) {
-        const mlps_completion &c = completions_[i];
-        const auto s = static_cast<uint32_t>(c.user_data);
-        Slot &slot = slots_[s];
-        --inFlight_[tier];
-        const bool isRead = src_ != nullptr && tier == src_->tier;
-        Placement &p = isRead ? *src_ : *dst_;
-        if (c.status != MLPS_OK) {
-            ++errors_;
-            streamOk_ = false;
-            problem(isRead ? "a read" : "a write", p, c);
-            free_.push_back(s);
-            continue;
-        }
-        const int cls = isRead ? readClass_ : writeClass_;
-        host_.record(ids.cls[cls].latency, now - slot.submitNs);
-        tally_.bytes[isRead ? 0 : 1] += c.bytes;
-        ++tally_.ops[isRead ? 0 : 1];
-        if (isRead) {
-            if (settings_.verify) {
-                const uint64_t bad = engine_.data().mismatches(
-                    moveBuffers_[s].data(), p.contentKey, slot.offset, slot.length);
-                checked_ += slot.length;
-                mismatched_ += bad;
-                if (bad != 0 && engine_.loggedProblems.fetch_add(1) < kMaxLoggedProblems) {
-                    host_.log(MLPS_LOG_WARN,
-                              "verify: %llu of %llu bytes of '%s' at offset %llu differ from "
-                              "what was written",
-                              static_cast<unsigned long long>(bad),
-                              static_cast<unsigned long long>(slot.length),
-                              p.key.c_str(),
-                              static_cast<unsigned long long>(slot.offset));
-                }
-            }
-            if (mode_ == Mode::Move) {
-                slot.submitNs = now;
-                enqueue(
-                    dst_->tier,
-                    makeIo(
-                        MLPS_IO_WRITE, *dst_, moveBuffers_[s].data(), slot.offset, slot.length, s));
-                continue;
-            }
-        }
+// One chunk op of the current stream completed on `tier`: count it, check a read, and send a
+// move's chunk on to the destination tier under the same slot.
+void Worker::complete(uint32_t tier, const IoLane::Done &done) {
+    const uint32_t s = done.id;
+    const Slot &slot = slots_[s];
+    const mlps_completion &c = done.completion;
+    const bool isRead = src_ != nullptr && tier == src_->tier;
+    Placement &p = isRead ? *src_ : *dst_;
+    if (!done.ok()) {
+        ++errors_;
+        streamOk_ = false;
+        problem(isRead ? "a read" : "a write", p, c);
         free_.push_back(s);
+        return;
     }
+    const int cls = isRead ? readClass_ : writeClass_;
+    host_.record(engine_.metrics().tiers[tier].cls[cls].latency, done.latencyNs);
+    tally_.bytes[isRead ? 0 : 1] += c.bytes;
+    ++tally_.ops[isRead ? 0 : 1];
+    if (isRead) {
+        if (settings_.verify) {
+            const uint64_t bad = engine_.data().mismatches(
+                moveBuffers_[s].data(), p.contentKey, slot.offset, slot.length);
+            checked_ += slot.length;
+            mismatched_ += bad;
+            if (bad != 0 && engine_.loggedProblems.fetch_add(1) < kMaxLoggedProblems) {
+                host_.log(MLPS_LOG_WARN,
+                          "verify: %llu of %llu bytes of '%s' at offset %llu differ from "
+                          "what was written",
+                          static_cast<unsigned long long>(bad),
+                          static_cast<unsigned long long>(slot.length),
+                          p.key.c_str(),
+                          static_cast<unsigned long long>(slot.offset));
+            }
+        }
+        if (mode_ == Mode::Move) {
+            enqueue(dst_->tier,
+                    s,
+                    makeIo(MLPS_IO_WRITE, *dst_, moveBuffers_[s].data(), slot.offset, slot.length));
+            return;
+        }
+    }
+    free_.push_back(s);
 }
 
 Worker::Outcome
@@ -174,35 +143,28 @@ Worker::stream(Mode mode, Placement *src, Placement *dst, int readClass, int wri
             slot.offset = next;
             slot.length = std::min(chunk, size - next);
             next += slot.length;
-            slot.submitNs = host_.nowNs();
             if (mode == Mode::Write) {
                 unsigned char *buf = writeBuffers_[s].data();
                 engine_.data().stamp(buf, dst->contentKey, slot.offset, slot.length);
-                enqueue(dst->tier, makeIo(MLPS_IO_WRITE, *dst, buf, slot.offset, slot.length, s));
+                enqueue(dst->tier, s, makeIo(MLPS_IO_WRITE, *dst, buf, slot.offset, slot.length));
             } else {
                 enqueue(
                     src->tier,
-                    makeIo(
-                        MLPS_IO_READ, *src, moveBuffers_[s].data(), slot.offset, slot.length, s));
+                    s,
+                    makeIo(MLPS_IO_READ, *src, moveBuffers_[s].data(), slot.offset, slot.length));
             }
         }
-        const uint32_t srcTier = src != nullptr ? src->tier : UINT32_MAX;
-        const uint32_t dstTier = dst != nullptr ? dst->tier : UINT32_MAX;
-        const bool srcBusy =
-            src != nullptr && (inFlight_[srcTier] != 0 || !pending_[srcTier].empty());
-        const bool dstBusy =
-            dst != nullptr && (inFlight_[dstTier] != 0 || !pending_[dstTier].empty());
+        const bool srcBusy = src != nullptr && lanes_[src->tier].busy();
+        const bool dstBusy = dst != nullptr && lanes_[dst->tier].busy();
         if (!srcBusy && !dstBusy) {
             break;
         }
         // One side busy: wait on it. Both (a move): look at both without blocking long.
         if (srcBusy) {
-            drainOne(srcTier, dstBusy ? 0 : 1, dstBusy ? 0 : kPollTimeoutNs);
-            flush(srcTier);
+            drain(src->tier, dstBusy ? 0 : 1, dstBusy ? 0 : kPollTimeoutNs);
         }
         if (dstBusy) {
-            drainOne(dstTier, srcBusy ? 0 : 1, srcBusy ? 1'000'000 : kPollTimeoutNs);
-            flush(dstTier);
+            drain(dst->tier, srcBusy ? 0 : 1, srcBusy ? 1'000'000 : kPollTimeoutNs);
         }
     }
     const auto &ids = engine_.metrics();
@@ -226,26 +188,34 @@ bool Worker::deleteObject(Placement &p) noexcept {
         if (!p.exists) {
             return true;
         }
-        const uint64_t start = host_.nowNs();
-        mlps_io io = makeIo(MLPS_IO_DELETE, p, nullptr, 0, 0, 0);
-        uint32_t accepted = 0;
-        while (queues_[p.tier].submit(&io, 1, &accepted) >= 0 && accepted == 0) {
-            std::this_thread::yield();
-        }
-        if (accepted == 0) {
+        IoLane &lane = lanes_[p.tier];
+        // Between streams nothing is queued; what a failed stream left must not go out now.
+        lane.dropPending();
+        mlps_completion c{};
+        uint64_t latencyNs = 0;
+        bool done = false;
+        try {
+            lane.enqueue(deleteId_, makeIo(MLPS_IO_DELETE, p, nullptr, 0, 0));
+            while (!done) {
+                if (!lane.flush() && lane.inFlight() == 0) {
+                    std::this_thread::yield(); // busy with nothing of ours in flight: retry
+                    continue;
+                }
+                // Chunks a failed stream left in flight complete here too: not ours to count.
+                lane.poll(1, kPollTimeoutNs, [&](const IoLane::Done &d) {
+                    if (d.id == deleteId_) {
+                        c = d.completion;
+                        latencyNs = d.latencyNs;
+                        done = true;
+                    }
+                });
+            }
+        } catch (const Error &) { // a broken tier: submit or poll failed
             ++errors_;
             return false;
         }
-        mlps_completion c{};
-        uint32_t n = 0;
-        while (n == 0) {
-            if (queues_[p.tier].poll(&c, 1, 1, kPollTimeoutNs, &n) < 0) {
-                ++errors_;
-                return false;
-            }
-        }
         const auto &ids = engine_.metrics().tiers[p.tier].cls[kClassDelete];
-        host_.record(ids.latency, host_.nowNs() - start);
+        host_.record(ids.latency, latencyNs);
         host_.record(ids.ops, 1);
         engine_.unregisterObject(p);
         if (c.status != MLPS_OK && c.status != MLPS_E_NOT_FOUND) {
