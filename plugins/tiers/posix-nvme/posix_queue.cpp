@@ -233,15 +233,10 @@ uint32_t PosixQueue::collect(mlps_completion *out,
                              uint32_t maxDone,
                              uint64_t timeoutNs) noexcept {
     std::unique_lock lock(mutex_);
-    // A caller about to wait runs queued chunks itself first: no hand-off to a worker and back
-    // for those, and on a machine with fewer cores than threads the data moves without waiting
-    // for a worker to be scheduled.
-    while (done_.size() < want && timeoutNs != 0 && !pending_.empty()) {
-        const Chunk chunk = takeWork();
-        lock.unlock();
-        runChunk(chunk);
-        lock.lock();
-    }
+    // The caller only waits: it never runs a chunk itself. Tried (2026-11-30): a poll that ran
+    // queued chunks before waiting moved kvcache-storage and vs-fio's rows no more than their
+    // noise, while it stopped the benchmark seeing other completions for a whole transfer and
+    // could leave its thread inside a hung device's pread, out of reach of the op deadlines.
     if (done_.size() < want && timeoutNs != 0) {
         const auto ready = [&] { return done_.size() >= want; };
         // Very long timeouts are "wait until done": avoid overflowing the clock.
