@@ -17,48 +17,23 @@ class Options {
   public:
     Options &str(const char *name, std::string value, uint32_t type = MLPS_OPT_STRING) {
         strings_.push_back(std::make_unique<std::string>(std::move(value)));
-        mlps_option_value v{};
-        v.name = name;
-        v.type = type;
-        v.is_set = 1;
-        v.v.s = strings_.back()->c_str();
-        values_.push_back(v);
+        add(name, type).v.s = strings_.back()->c_str();
         return *this;
     }
     Options &integer(const char *name, int64_t value) {
-        mlps_option_value v{};
-        v.name = name;
-        v.type = MLPS_OPT_INT;
-        v.is_set = 1;
-        v.v.i = value;
-        values_.push_back(v);
+        add(name, MLPS_OPT_INT).v.i = value;
         return *this;
     }
     Options &boolean(const char *name, bool value) {
-        mlps_option_value v{};
-        v.name = name;
-        v.type = MLPS_OPT_BOOL;
-        v.is_set = 1;
-        v.v.b = value ? 1 : 0;
-        values_.push_back(v);
+        add(name, MLPS_OPT_BOOL).v.b = value ? 1 : 0;
         return *this;
     }
     Options &real(const char *name, double value) {
-        mlps_option_value v{};
-        v.name = name;
-        v.type = MLPS_OPT_FLOAT;
-        v.is_set = 1;
-        v.v.f = value;
-        values_.push_back(v);
+        add(name, MLPS_OPT_FLOAT).v.f = value;
         return *this;
     }
     Options &size(const char *name, uint64_t value) {
-        mlps_option_value v{};
-        v.name = name;
-        v.type = MLPS_OPT_SIZE;
-        v.is_set = 1;
-        v.v.u = value;
-        values_.push_back(v);
+        add(name, MLPS_OPT_SIZE).v.u = value;
         return *this;
     }
     Settings parse() {
@@ -77,6 +52,15 @@ class Options {
     }
 
   private:
+    // A set value of `type` named `name`, for the caller to fill in.
+    mlps_option_value &add(const char *name, uint32_t type) {
+        mlps_option_value v{};
+        v.name = name;
+        v.type = type;
+        v.is_set = 1;
+        values_.push_back(v);
+        return values_.back();
+    }
     std::vector<std::unique_ptr<std::string>> strings_;
     std::vector<mlps_option_value> values_;
     mlps_config config_{};
