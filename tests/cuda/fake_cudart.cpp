@@ -73,11 +73,9 @@ struct State {
     bool held = false;
     int runOnly = -1; // while held: the stream index the thread may run
     bool threadStarted = false;
-    bool stopping = false; // the process is exiting: the copy thread returns
-    std::thread copier;
 };
 
-// Never destroyed: the exit handler that stops the copy thread still uses it.
+// Never destroyed: the copy thread may still wait on it while the process exits.
 State &state() {
     static State *s = new State;
     return *s;
@@ -133,10 +131,7 @@ void copyThread() {
     std::unique_lock lock(s.mutex);
     for (;;) {
         Stream *st = nullptr;
-        s.cv.wait(lock, [&] { return s.stopping || (st = runnable(s)) != nullptr; });
-        if (s.stopping) {
-            return;
-        }
+        s.cv.wait(lock, [&] { return (st = runnable(s)) != nullptr; });
         Item item = st->items.front();
         st->items.pop_front();
         st->busy = true;
@@ -159,21 +154,6 @@ void copyThread() {
         }
         st->busy = false;
         s.cv.notify_all();
-    }
-}
-
-// At exit the copy thread is stopped and joined rather than left running: a thread still alive
-// while the process exits made LeakSanitizer's exit-time check crash (cuda-e2e under
-// tools/check/asan). Registered when the thread starts, so it runs before that check.
-void stopCopyThread() {
-    State &s = state();
-    {
-        std::lock_guard lock(s.mutex);
-        s.stopping = true;
-    }
-    s.cv.notify_all();
-    if (s.copier.joinable()) {
-        s.copier.join();
     }
 }
 
@@ -312,8 +292,7 @@ FAKE_API int cudaStreamCreateWithFlags(void **stream, unsigned int /*flags*/) {
     s.streams.push_back(st);
     if (!s.threadStarted) {
         s.threadStarted = true;
-        s.copier = std::thread(copyThread);
-        std::atexit(stopCopyThread);
+        std::thread(copyThread).detach();
     }
     *stream = st;
     return kSuccess;
