@@ -2,8 +2,8 @@
 // every engine × layout passes the conformance suite (the io_uring tests run io_uring × files
 // and × extents in full; posix-nvme × files is in posix_nvme_test.cpp; posix-nvme × extents is
 // here), and what is the store's own behaves the same through the thread-pool engine
-// (posix-nvme) and the io_uring one: persistent folders, a DELETE followed at once by a WRITE
-// of the same key, the option schema and refused combinations.
+// (posix-nvme) and the io_uring one: the default layout, persistent folders, a DELETE followed
+// at once by a WRITE of the same key, the option schema and refused combinations.
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -80,6 +80,15 @@ bool hasOption(const mlps_plugin_descriptor *d, const char *name, const char *de
     return false;
 }
 
+bool optionWithoutDefault(const mlps_plugin_descriptor *d, const char *name) {
+    for (uint32_t i = 0; i < d->n_options; ++i) {
+        if (std::strcmp(d->options[i].name, name) == 0) {
+            return d->options[i].default_value == nullptr;
+        }
+    }
+    return false;
+}
+
 } // namespace
 
 TEST_CASE("file store: posix-nvme × extents conformance (plugins check)") {
@@ -111,10 +120,9 @@ TEST_CASE("file store: both tiers offer both layouts and persistent folders") {
         const std::string tierName = engine.tier;
         CAPTURE(tierName);
         const bool uring = std::strcmp(engine.tier, "io_uring") == 0;
-        // io_uring's layout has no schema default (extents, or files with persistent_folder).
-        const bool layoutAsDocumented =
-            uring ? hasOption(d, "layout", nullptr) : hasOption(d, "layout", "files");
-        CHECK(layoutAsDocumented);
+        // No schema default for layout (extents, or files with persistent_folder): the store
+        // must see whether the spec chose one.
+        CHECK(optionWithoutDefault(d, "layout"));
         CHECK(hasOption(d, "direct", uring ? "true" : "false"));
         for (const char *name :
              {"path", "sync", "fanout", "chunk_size", "preallocate", "persistent_folder"}) {
@@ -122,6 +130,27 @@ TEST_CASE("file store: both tiers offer both layouts and persistent folders") {
             CHECK(hasOption(d, name, nullptr));
         }
     }
+}
+
+TEST_CASE("file store: without a layout chosen, either engine keeps objects in one data file") {
+    forEachEngine([&](const mlps_plugin_descriptor *d, const std::string &dir) {
+        FakeHost host;
+        Options o;
+        o.tier("disk").string("path", dir, MLPS_OPT_PATH).boolean("direct", false);
+        TierDriver tier(d, host, o.config());
+        REQUIRE(tier.created());
+        const std::string location = tier.info().location;
+        const auto content = pattern(5, 0, 8192);
+        {
+            auto q = tier.openQueue(4);
+            for (const std::string key : {"one", "two", "three"}) {
+                CHECK(q->run(writeOp(key, content.data(), 0, content.size())).status == MLPS_OK);
+            }
+        }
+        CHECK(tier.info().objects == 3);
+        CHECK(regularFilesUnder(location) == 1);
+        CHECK(fs::is_regular_file(location + "/extents.data"));
+    });
 }
 
 TEST_CASE("file store: a persistent folder outlives the tier, through either engine") {
@@ -139,7 +168,7 @@ TEST_CASE("file store: a persistent folder outlives the tier, through either eng
             return std::make_unique<TierDriver>(d, host, o.config());
         };
         {
-            auto first = make(); // io_uring: the files layout, though its default is extents
+            auto first = make(); // the files layout, though the default is extents
             REQUIRE(first->created());
             CHECK(std::string(first->info().location) == folder);
             auto q = first->openQueue(4);

@@ -1,4 +1,5 @@
-// The posix-nvme tier through its C ABI: the shared conformance checks, path checks, its folder
+// The posix-nvme tier through its C ABI: the shared conformance checks in the files layout (the
+// extents layout, the default, is checked in file_store_test.cpp), path checks, its folder
 // removed (or kept), O_DIRECT, sync modes and kernel errors as completions.
 #include <csignal>
 #include <cstdlib>
@@ -73,11 +74,11 @@ std::string createError(const mlps_plugin_descriptor *d, FakeHost &host, Options
 TEST_CASE("posix-nvme: conformance (plugins check)") {
     ScratchDir dir;
     SUBCASE("every check") {
-        checkConformance("POSIX_NVME_SO", {}, dir.path());
+        checkConformance("POSIX_NVME_SO", {"layout=files"}, dir.path());
     }
     SUBCASE("flat folder (fanout 0)") {
         checkConformance("POSIX_NVME_SO",
-                         {"fanout=0"},
+                         {"layout=files", "fanout=0"},
                          dir.path(),
                          {"round-trip", "byte-ranges", "many-queues"});
     }
@@ -134,7 +135,9 @@ TEST_CASE("posix-nvme: the tier's folder is removed, or kept with keep: true") {
     for (const bool keep : {false, true}) {
         CAPTURE(keep);
         Options o;
-        o.tier("my tier/1", 0, keep).string("path", dir.path(), MLPS_OPT_PATH);
+        o.tier("my tier/1", 0, keep)
+            .string("path", dir.path(), MLPS_OPT_PATH)
+            .string("layout", "files", MLPS_OPT_ENUM); // a file per object, counted below
         auto tier = std::make_unique<TierDriver>(d, host, o.config());
         REQUIRE(tier->created());
         const mlps_tier_info info = tier->info();
@@ -222,8 +225,9 @@ TEST_CASE("posix-nvme: a persistent folder outlives the tier and its objects are
 }
 
 TEST_CASE("posix-nvme: long keys that share a prefix stay distinct") {
-    ScratchDir dir;
-    const TierUnderTest t = posixIn(dir.path());
+    ScratchDir dir; // files layout: long keys are hashed into file names
+    const TierUnderTest t =
+        posixIn(dir.path(), [](Options &o) { o.string("layout", "files", MLPS_OPT_ENUM); });
     if (t.descriptor == nullptr) {
         return;
     }

@@ -104,7 +104,8 @@ StoreSettings parseStoreSettings(const Config &config, const StoreDefaults &defa
     }
     s.persistentFolder =
         config.isSet("persistent_folder") ? config.getString("persistent_folder") : "";
-    s.layout = defaults.layout;
+    // Extents unless chosen otherwise: on both engines the files layout's per-object create,
+    // fallocate and unlink halve kvcache's storage bandwidth (share/doc/PERFORMANCE.md).
     if (config.isSet("layout")) {
         const std::string layout = config.getString("layout");
         if (layout != "files" && layout != "extents") {

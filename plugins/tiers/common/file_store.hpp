@@ -24,11 +24,10 @@ class ExtentStore;
 
 enum class Layout { Files, Extents };
 
-// What differs between the tiers built on the store: their name and two defaults.
+// What differs between the tiers built on the store: their name and the `direct` default.
 struct StoreDefaults {
     const char *tierName; // the tier_name default and the name in messages
     bool direct;          // the `direct` default
-    Layout layout;        // the `layout` default
 };
 
 // The store's options, parsed and checked (parseStoreSettings).
@@ -41,9 +40,9 @@ struct StoreSettings {
     bool keep = false;
     bool preallocate = true;
     uint64_t chunkSize = 1 << 20;
-    Layout layout = Layout::Files;
-    std::string persistentFolder; // empty: a fresh per-run folder
-    uint64_t capacity = 0;        // 0: the file system's free space at creation
+    Layout layout = Layout::Extents; // files when persistent_folder is set and layout is not
+    std::string persistentFolder;    // empty: a fresh per-run folder
+    uint64_t capacity = 0;           // 0: the file system's free space at creation
 };
 
 // Reads the store's options (path, direct, sync, fanout, keep, preallocate, chunk_size, layout,

@@ -92,19 +92,7 @@ constexpr mlps_option_spec chunkSizeOption(const char *how) {
     "fallocated steps up to the capacity); object creation and deletion cost no file system "      \
     "metadata."
 
-// `layout` with a fixed default (posix-nvme: files).
-constexpr mlps_option_spec layoutOption(const char *defaultValue) {
-    return {"layout",
-            MLPS_OPT_ENUM,
-            0,
-            defaultValue,
-            nullptr,
-            nullptr,
-            "files|extents",
-            MLPS_LAYOUT_HELP};
-}
-
-// `layout` defaulting to extents, except with persistent_folder (io_uring). No schema default:
+// `layout` defaulting to extents, except with persistent_folder (both engines). No schema default:
 // the runner fills schema defaults in, and the store must see whether the spec chose one.
 inline constexpr mlps_option_spec kLayoutExtentsUnlessPersistent = {
     "layout",

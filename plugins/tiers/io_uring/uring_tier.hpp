@@ -20,7 +20,7 @@ struct RingSettings {
 
 class UringTier final : public store::StoreTier<UringTier, UringQueue> {
   public:
-    static constexpr store::StoreDefaults kDefaults{"io_uring", true, store::Layout::Extents};
+    static constexpr store::StoreDefaults kDefaults{"io_uring", true};
     static uint32_t caps(bool direct) noexcept;
 
     UringTier(const Host &host, const Config &config);

@@ -27,7 +27,7 @@ constexpr mlps_option_spec kOptions[] = {
         "Operations larger than this are split into chunks of this size, run in parallel by the "
         "queue's workers; the operation completes when all its chunks did (first error wins)."),
     mlps::posix::kPreallocateOption,
-    mlps::posix::layoutOption("files"),
+    mlps::posix::kLayoutExtentsUnlessPersistent,
 };
 
 constexpr mlps_plugin_descriptor kDescriptor = mlps::tierDescriptor<mlps::posix::PosixTier>(

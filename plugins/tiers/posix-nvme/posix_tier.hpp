@@ -14,7 +14,7 @@ class PosixQueue;
 class PosixTier final : public store::StoreTier<PosixTier, PosixQueue> {
   public:
     static constexpr uint32_t kDefaultThreads = 4;
-    static constexpr store::StoreDefaults kDefaults{"posix-nvme", false, store::Layout::Files};
+    static constexpr store::StoreDefaults kDefaults{"posix-nvme", false};
     static uint32_t caps(bool direct) noexcept;
 
     PosixTier(const Host &host, const Config &config);
