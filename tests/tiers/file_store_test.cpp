@@ -60,6 +60,19 @@ void forEachEngine(
     }
 }
 
+// Runs `body(tier)` once per engine usable here: a tier in a fresh folder, every option at its
+// default but `direct` (off, for file systems without O_DIRECT).
+void forEachDefaultTier(const std::function<void(TierDriver &)> &body) {
+    forEachEngine([&](const mlps_plugin_descriptor *d, const std::string &dir) {
+        FakeHost host;
+        Options o;
+        o.tier("disk").string("path", dir, MLPS_OPT_PATH).boolean("direct", false);
+        TierDriver tier(d, host, o.config());
+        REQUIRE(tier.created());
+        body(tier);
+    });
+}
+
 // Object files: everything but the folder's owner record.
 size_t regularFilesUnder(const std::string &dir) {
     size_t n = 0;
@@ -133,12 +146,7 @@ TEST_CASE("file store: both tiers offer both layouts and persistent folders") {
 }
 
 TEST_CASE("file store: without a layout chosen, either engine keeps objects in one data file") {
-    forEachEngine([&](const mlps_plugin_descriptor *d, const std::string &dir) {
-        FakeHost host;
-        Options o;
-        o.tier("disk").string("path", dir, MLPS_OPT_PATH).boolean("direct", false);
-        TierDriver tier(d, host, o.config());
-        REQUIRE(tier.created());
+    forEachDefaultTier([&](TierDriver &tier) {
         const std::string location = tier.info().location;
         const auto content = pattern(5, 0, 8192);
         {
@@ -279,12 +287,7 @@ TEST_CASE("file store: a queue run by one thread after another, idle in between,
     // As tierbench does it: a queue opened on one thread, each phase on a fresh thread, the
     // clean-up back on the first. (io_uring: a single-issuer ring belongs to the thread that
     // first used it; the queue must move to a ring the next thread may use.)
-    forEachEngine([&](const mlps_plugin_descriptor *d, const std::string &dir) {
-        FakeHost host;
-        Options o;
-        o.tier("disk").string("path", dir, MLPS_OPT_PATH).boolean("direct", false);
-        TierDriver tier(d, host, o.config());
-        REQUIRE(tier.created());
+    forEachDefaultTier([&](TierDriver &tier) {
         auto q = tier.openQueue(4);
         const auto content = pattern(7, 0, 16384);
         for (int phase = 0; phase < 3; ++phase) {
