@@ -129,12 +129,17 @@ def assert_merged(summary, ranks):
         check(merged["count"] == count, f"{name}: merged count {merged['count']} != {count}")
         if count == 0:
             continue
-        # A quantile of the union lies between the ranks' quantiles; max is the largest max.
+        # A quantile of the union lies between the ranks' quantiles, to the bucket: each reports
+        # its bucket's midpoint clamped to its own [min, max], so a rank whose max falls inside
+        # the bucket reports less than the merged midpoint of that same bucket (seen: merged
+        # 5871.5 against the ranks' [4975.5, 5862.0]). A bucket is at most 1/128 of its value
+        # wide (core/results/histogram.hpp). max is the largest max.
         for q in ("p50", "p99"):
-            low = min(h[q] for h in ranks_h)
-            high = max(h[q] for h in ranks_h)
+            low = min(h[q] for h in ranks_h) * (1 - 1 / 128)
+            high = max(h[q] for h in ranks_h) * (1 + 1 / 128)
             check(low <= merged[q] <= high,
-                  f"{name}.{q}: merged {merged[q]} outside the ranks' [{low}, {high}]")
+                  f"{name}.{q}: merged {merged[q]} outside the ranks' [{low}, {high}] "
+                  "(widened by a bucket)")
         check(merged["max"] == max(h["max"] for h in ranks_h), f"{name}: max is the ranks' max")
         mean = sum(h["mean"] * h["count"] for h in ranks_h) / count
         check(abs(merged["mean"] - mean) <= 1e-6 * max(1.0, mean) + 1.0,
